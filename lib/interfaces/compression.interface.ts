@@ -1,0 +1,2 @@
+/** Record batch compression codecs. */
+export type CompressionCodec = 'none' | 'gzip';

@@ -1,0 +1,73 @@
+import type { ModuleMetadata, Type } from '@nestjs/common';
+import type { KafkaConfig } from 'kafkajs';
+import type { ValidatorOptions } from 'class-validator';
+import type { CompressionCodec } from './compression.interface.js';
+import type { ReliabilitySpec } from './reliability.interface.js';
+import type { SerializerRef } from './serializer.interface.js';
+
+/** Producer settings; the defaults follow today's Java producer. */
+export interface ProducerSettings {
+  /** Upper bound on the time from `send()` to its ack (Java `delivery.timeout.ms`). Default 120000. */
+  deliveryTimeoutMs?: number;
+  /** How long the broker may take to answer one produce request (Java `request.timeout.ms`). Default 30000. */
+  requestTimeoutMs?: number;
+  /** Largest serialized record accepted (Java `max.request.size`). Default 1048576. */
+  maxRequestSize?: number;
+  /** Compression of every batch unless a class or call says otherwise. Default `'none'`. */
+  compression?: CompressionCodec;
+  /** Requests in flight per broker connection. Default 5 (idempotent profiles keep order with it, as in Java). */
+  maxInFlightRequests?: number;
+  /** Whether the broker may create a topic on the first send to it (if the broker allows). Default `true`. */
+  allowAutoTopicCreation?: boolean;
+  /** Bytes sent to one partition before the sticky partitioner moves keyless records on (Java `batch.size`). Default 16384. */
+  batchSize?: number;
+}
+
+/** Options of `KafkaProducerModule.forRoot()`. */
+export interface KafkaProducerModuleOptions {
+  /** The kafkajs client config: `brokers`, `clientId`, `ssl`, `sasl`, timeouts. */
+  client: KafkaConfig;
+  /** Producer settings (see `ProducerSettings` for each default). */
+  producer?: ProducerSettings;
+  /** Reliability of events without `@Reliability`. Default `'all'` (acks -1, idempotent). */
+  reliability?: ReliabilitySpec;
+  /** Value serializer of events whose `@KafkaEvent` names none. Default `'json'`. */
+  serializer?: SerializerRef;
+  /** Key serializer of events whose `@KafkaEvent` names none. Default `'string'`. */
+  keySerializer?: SerializerRef;
+  /**
+   * class-validator before each send: `true` (default), `false`, or class-validator's
+   * `ValidatorOptions` (then on).
+   */
+  validation?: boolean | ValidatorOptions;
+  /** `'eager'` (default) connects on bootstrap; `'lazy'` on the first send. */
+  connect?: 'eager' | 'lazy';
+  /** Connect attempts before giving up. Default 5. */
+  connectRetries?: number;
+  /** Time bound on each connect attempt. Default 10000 ms. */
+  connectTimeoutMs?: number;
+  /** How long shutdown waits for records in flight before it disconnects anyway. Default 30000 ms. */
+  shutdownTimeoutMs?: number;
+}
+
+/** Options that say which producer a module registers and how it is scoped. */
+export interface KafkaProducerModuleExtras {
+  /** Name of the producer: inject it with `@InjectProducer(name)`. Default: the default producer (`ProducerService`). */
+  name?: string;
+  /** Register the producer globally. Default `false`. */
+  isGlobal?: boolean;
+}
+
+/** Implemented by classes given to `forRootAsync({ useClass | useExisting })`. */
+export interface KafkaProducerOptionsFactory {
+  createKafkaProducerOptions(): KafkaProducerModuleOptions | Promise<KafkaProducerModuleOptions>;
+}
+
+/** Options of `KafkaProducerModule.forRootAsync()`. */
+export interface KafkaProducerModuleAsyncOptions
+  extends KafkaProducerModuleExtras, Pick<ModuleMetadata, 'imports'> {
+  useFactory?: (...args: any[]) => KafkaProducerModuleOptions | Promise<KafkaProducerModuleOptions>;
+  inject?: any[];
+  useClass?: Type<KafkaProducerOptionsFactory>;
+  useExisting?: Type<KafkaProducerOptionsFactory>;
+}

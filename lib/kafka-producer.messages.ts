@@ -1,0 +1,41 @@
+/** Every user-facing message text of the module, in one place. */
+export const Messages = {
+  invalidEvent: (got: string) =>
+    `send() takes an instance of a class decorated with @KafkaEvent; got ${got}`,
+  notDecorated: (cls: string) =>
+    `${cls} is not a Kafka event: decorate the class with @KafkaEvent('<topic>')`,
+  validation: (cls: string, details: string) => `${cls} failed validation: ${details}`,
+  keyMissing: (cls: string, field: string) =>
+    `cannot derive the key of ${cls}: field "${field}" is null or undefined`,
+  keyFunction: (cls: string, reason: string) =>
+    `cannot derive the key of ${cls}: the @KeyedBy function ${reason}`,
+  serialization: (serializer: string, part: string, reason: string) =>
+    `the ${serializer} serializer cannot serialize the ${part}: ${reason}`,
+  unknownSerializer: (name: string) =>
+    `unknown serializer "${name}": use 'string', 'integer', 'json', 'buffer' or a Serializer object`,
+  invalidTopic: (topic: string) =>
+    `invalid topic name ${JSON.stringify(topic)}: a topic is 1-249 characters of [a-zA-Z0-9._-], not "." or ".."`,
+  recordTooLarge: (size: number, limit: number) =>
+    `the record is ${size} bytes, more than maxRequestSize (${limit} bytes)`,
+  notConnected: (brokers: string[], reason: string) =>
+    `the Kafka producer is not connected (brokers tried: ${brokers.join(', ')}): ${reason}`,
+  closed: 'the Kafka producer is shutting down and accepts no more records',
+  deliveryTimeout: (topic: string, ms: number) =>
+    `no acknowledgement for the record to ${topic} within deliveryTimeoutMs (${ms} ms)`,
+  unknownTopic: (topic: string) =>
+    `topic ${topic} does not exist on the cluster and auto-creation is off`,
+  authentication: (reason: string) => `authentication with the Kafka cluster failed: ${reason}`,
+  authorization: (topic: string, reason: string) =>
+    `the principal may not write to topic ${topic}: ${reason}`,
+  sendFailed: (topic: string, reason: string, retriable: boolean) =>
+    `sending to ${topic} failed (${retriable ? 'retriable' : 'fatal'}): ${reason}`,
+  invalidReliability: (spec: string) =>
+    `invalid reliability ${spec}: use 'fire-and-forget', 'leader', 'all' or { acks: 0 | 1 | -1, idempotent? }`,
+  idempotentNeedsAcksAll: 'an idempotent producer needs acks -1 (all)',
+  invalidKeyedBy:
+    'a @KeyedBy spec is a field name, a non-empty array of field names, or a function',
+  unsupportedCompression: (codec: string) =>
+    `compression "${codec}" is not available: use 'none' or 'gzip'`,
+  invalidPartition: (partition: unknown) =>
+    `invalid partition ${String(partition)}: a partition is an integer >= 0`,
+} as const;

@@ -1,0 +1,54 @@
+import type { ValidatorOptions } from 'class-validator';
+import type { CompressionCodec } from './interfaces/compression.interface.js';
+import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
+import type { ReliabilitySpec } from './interfaces/reliability.interface.js';
+import type { SerializerRef } from './interfaces/serializer.interface.js';
+import { DEFAULT_MAX_REQUEST_SIZE } from './kafka-producer.constants.js';
+
+/** Module options with every default filled in. */
+export interface ResolvedProducerOptions {
+  readonly client: KafkaProducerModuleOptions['client'];
+  readonly brokers: readonly string[];
+  readonly deliveryTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxRequestSize: number;
+  readonly compression: CompressionCodec;
+  readonly maxInFlightRequests: number;
+  readonly allowAutoTopicCreation: boolean;
+  readonly batchSize: number;
+  readonly reliability: ReliabilitySpec;
+  readonly serializer: SerializerRef;
+  readonly keySerializer: SerializerRef;
+  /** `false` when validation is off. */
+  readonly validation: false | ValidatorOptions;
+  readonly connect: 'eager' | 'lazy';
+  readonly connectRetries: number;
+  readonly connectTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Fills in the defaults of DESIGN.md (those of today's Java producer). */
+export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedProducerOptions {
+  const producer = options.producer ?? {};
+  const brokers = Array.isArray(options.client.brokers) ? options.client.brokers : [];
+  const validation = options.validation ?? true;
+  return {
+    client: options.client,
+    brokers,
+    deliveryTimeoutMs: producer.deliveryTimeoutMs ?? 120000,
+    requestTimeoutMs: producer.requestTimeoutMs ?? 30000,
+    maxRequestSize: producer.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE,
+    compression: producer.compression ?? 'none',
+    maxInFlightRequests: producer.maxInFlightRequests ?? 5,
+    allowAutoTopicCreation: producer.allowAutoTopicCreation ?? true,
+    batchSize: producer.batchSize ?? 16384,
+    reliability: options.reliability ?? 'all',
+    serializer: options.serializer ?? 'json',
+    keySerializer: options.keySerializer ?? 'string',
+    validation: validation === false ? false : validation === true ? {} : validation,
+    connect: options.connect ?? 'eager',
+    connectRetries: Math.max(1, options.connectRetries ?? 5),
+    connectTimeoutMs: options.connectTimeoutMs ?? 10000,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30000,
+  };
+}

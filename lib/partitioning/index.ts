@@ -1,0 +1,3 @@
+export * from './murmur2.js';
+export * from './partitioner.js';
+export * from './sticky-partitioner.js';

@@ -1,0 +1,235 @@
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { InvalidEventError } from './errors/invalid-event.error.js';
+import { ProducerNotConnectedError } from './errors/producer-not-connected.error.js';
+import type { CompressionCodec } from './interfaces/compression.interface.js';
+import type { DeliveryReport } from './interfaces/delivery-report.interface.js';
+import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
+import type { ReliabilityProfile, ReliabilitySpec } from './interfaces/reliability.interface.js';
+import type {
+  RawRecord,
+  RawSendOptions,
+  SendOptions,
+} from './interfaces/send-options.interface.js';
+import { DEFAULT_PRODUCER_NAME, LOGGER_CONTEXT } from './kafka-producer.constants.js';
+import { Messages } from './kafka-producer.messages.js';
+import { resolveOptions, type ResolvedProducerOptions } from './kafka-producer.options.js';
+import { EventMetadataAccessor } from './metadata/event-metadata.accessor.js';
+import { resolveReliability } from './metadata/reliability-profile.js';
+import { DefaultPartitioner } from './partitioning/partitioner.js';
+import type { OutgoingRecord } from './record/outgoing-record.js';
+import { RecordBuilder } from './record/record-builder.js';
+import { nestLogCreator } from './sender/kafkajs-logger.js';
+import { PartitionerHook } from './sender/partitioner-hook.js';
+import { ProducerPool } from './sender/producer-pool.js';
+import { compressionType, RecordSender } from './sender/record-sender.js';
+import { resolveSerializer } from './serialization/serializer-registry.js';
+import { withTimeout } from './utils/with-timeout.js';
+import { EventValidator } from './validation/event-validator.js';
+
+/** Decorator metadata is per class, so one cache serves every producer. */
+const accessor = new EventMetadataAccessor();
+
+/** A record with everything decided: what, how reliably, how compressed. */
+interface PreparedRecord {
+  readonly record: OutgoingRecord;
+  readonly profile: ReliabilityProfile;
+  readonly compression: CompressionCodec;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value}`;
+}
+
+/**
+ * Sends decorated event DTOs to Kafka. Inject the default producer as `ProducerService`,
+ * a named one with `@InjectProducer(name)`.
+ *
+ * Each call validates, derives the key, serializes, partitions (murmur2 for keyed records
+ * as Java does, sticky for keyless ones) and resolves once the record has the ack its
+ * reliability asks for. Bad input rejects with a typed error before anything is sent.
+ */
+export class ProducerService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger: Logger;
+  private readonly options: ResolvedProducerOptions;
+  private readonly validator?: EventValidator;
+  private readonly builder: RecordBuilder;
+  private readonly pool: ProducerPool;
+  private readonly sender: RecordSender;
+  private readonly defaultProfile: ReliabilityProfile;
+  private readonly profiles = new Map<ReliabilitySpec, ReliabilityProfile>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
+
+  constructor(
+    options: KafkaProducerModuleOptions,
+    /** The producer's name (`'default'` for the one injected as `ProducerService`). */
+    readonly name: string = DEFAULT_PRODUCER_NAME,
+  ) {
+    this.options = resolveOptions(options);
+    const o = this.options;
+    this.logger = new Logger(
+      name === DEFAULT_PRODUCER_NAME ? LOGGER_CONTEXT : `${LOGGER_CONTEXT}:${name}`,
+    );
+    if (o.validation) this.validator = new EventValidator(o.validation);
+    this.builder = new RecordBuilder(
+      resolveSerializer(o.serializer),
+      resolveSerializer(o.keySerializer),
+      o.maxRequestSize,
+    );
+    compressionType(o.compression);
+    this.defaultProfile = resolveReliability(o.reliability, o.deliveryTimeoutMs);
+    const hook = new PartitionerHook(new DefaultPartitioner(o.batchSize).partition);
+    const kafka = new Kafka({
+      requestTimeout: o.requestTimeoutMs,
+      retry: { initialRetryTime: 100, retries: 3 },
+      logCreator: nestLogCreator(this.logger),
+      ...o.client,
+    });
+    this.pool = new ProducerPool(
+      kafka,
+      hook.create,
+      {
+        brokers: o.brokers,
+        attempts: o.connectRetries,
+        timeoutMs: o.connectTimeoutMs,
+        maxInFlightRequests: o.maxInFlightRequests,
+        allowAutoTopicCreation: o.allowAutoTopicCreation,
+      },
+      this.logger,
+    );
+    this.sender = new RecordSender(this.pool, hook, o.requestTimeoutMs);
+  }
+
+  /** Connects the default profile's producer unless `connect: 'lazy'`; throws after its retries. */
+  async onModuleInit(): Promise<void> {
+    if (this.options.connect === 'eager') await this.pool.get(this.defaultProfile);
+  }
+
+  /** Stops accepting, waits (up to `shutdownTimeoutMs`) for records in flight, disconnects. */
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    const pending = this.inFlight.size;
+    if (pending > 0) {
+      this.logger.log(`shutting down: waiting for ${pending} send(s) in flight`);
+      await withTimeout(
+        this.flush(),
+        this.options.shutdownTimeoutMs,
+        () => new Error('timeout'),
+      ).catch(() =>
+        this.logger.warn(
+          `${this.inFlight.size} send(s) still in flight after ${this.options.shutdownTimeoutMs} ms; disconnecting`,
+        ),
+      );
+    }
+    await this.pool.disconnectAll();
+  }
+
+  /**
+   * Sends one event. Resolves with its DeliveryReport once it has the ack its reliability
+   * asks for; rejects with a KafkaProducerError otherwise.
+   */
+  async send(event: object, options?: SendOptions): Promise<DeliveryReport> {
+    const prepared = await this.prepare(event, options);
+    const [report] = await this.track(
+      this.sender.send([prepared.record], prepared.profile, prepared.compression),
+    );
+    return report;
+  }
+
+  /**
+   * Sends several events; resolves with their reports in the order given. Every event is
+   * checked first: if any is bad, the call rejects and none is sent.
+   */
+  async sendMany(events: readonly object[], options?: SendOptions): Promise<DeliveryReport[]> {
+    const prepared = await Promise.all(events.map((event) => this.prepare(event, options)));
+    const groups = new Map<string, number[]>();
+    prepared.forEach((p, i) => {
+      const group = `${p.profile.id}|${p.compression}`;
+      const list = groups.get(group);
+      if (list) list.push(i);
+      else groups.set(group, [i]);
+    });
+    const reports: DeliveryReport[] = new Array(prepared.length);
+    await this.track(
+      Promise.all(
+        [...groups.values()].map(async (indexes) => {
+          const { profile, compression } = prepared[indexes[0]];
+          const sent = await this.sender.send(
+            indexes.map((i) => prepared[i].record),
+            profile,
+            compression,
+          );
+          indexes.forEach((index, j) => (reports[index] = sent[j]));
+        }),
+      ),
+    );
+    return reports;
+  }
+
+  /**
+   * The untyped escape hatch: sends records as they are (strings as UTF-8, Buffers as they
+   * are) with the module's default reliability unless told otherwise. Each record gets an
+   * `x-event-id` header unless it has one.
+   */
+  async sendRaw(
+    topic: string,
+    records: readonly RawRecord[],
+    options: RawSendOptions = {},
+  ): Promise<DeliveryReport[]> {
+    this.assertOpen();
+    if (records.length === 0) return [];
+    const built = records.map((record) => this.builder.fromRaw(topic, record));
+    const compression = options.compression ?? this.options.compression;
+    compressionType(compression);
+    const profile = this.profileFor(options.reliability);
+    return this.track(this.sender.send(built, profile, compression));
+  }
+
+  /** Resolves once every record accepted so far is acked or has failed. */
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async prepare(event: unknown, options: SendOptions = {}): Promise<PreparedRecord> {
+    this.assertOpen();
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      throw new InvalidEventError(Messages.invalidEvent(describe(event)));
+    }
+    const descriptor = accessor.get(event.constructor);
+    if (this.validator) await this.validator.validate(event, descriptor.className);
+    const record = this.builder.fromEvent(event, descriptor, options);
+    const compression = options.compression ?? descriptor.compression ?? this.options.compression;
+    compressionType(compression);
+    const profile = this.profileFor(options.reliability ?? descriptor.reliability);
+    this.assertOpen();
+    return { record, profile, compression };
+  }
+
+  private profileFor(spec: ReliabilitySpec | undefined): ReliabilityProfile {
+    if (spec === undefined) return this.defaultProfile;
+    let profile = this.profiles.get(spec);
+    if (!profile) {
+      profile = resolveReliability(spec, this.options.deliveryTimeoutMs);
+      this.profiles.set(spec, profile);
+    }
+    return profile;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) {
+      throw new ProducerNotConnectedError(Messages.closed, this.options.brokers, {
+        retriable: false,
+      });
+    }
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    const forget = () => this.inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+}

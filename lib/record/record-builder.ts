@@ -1,0 +1,126 @@
+import type { EventKey } from '../decorators/keyed-by.decorator.js';
+import type { Serializer } from '../interfaces/serializer.interface.js';
+import type { RawRecord, SendOptions } from '../interfaces/send-options.interface.js';
+import { EVENT_ID_HEADER } from '../kafka-producer.constants.js';
+import type { EventDescriptor } from '../metadata/event-descriptor.js';
+import { resolveSerializer, serializeWith } from '../serialization/serializer-registry.js';
+import { uuidv7 } from '../utils/uuidv7.js';
+import type { OutgoingRecord } from './outgoing-record.js';
+import { assertRecordSize, recordSize } from './record-size.js';
+import { assertTopicName } from './topic-name.js';
+import { assertPartition } from './partition.js';
+
+const stringSerializer = resolveSerializer('string');
+
+function toBuffer(value: string | Buffer): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
+}
+
+/** Bytes of a raw key or value: Buffers as they are, text as UTF-8, anything else refused. */
+function rawBytes(data: unknown, topic: string, part: 'key' | 'value'): Buffer | null {
+  return Buffer.isBuffer(data) ? data : serializeWith(stringSerializer, data, { topic, part });
+}
+
+/**
+ * Turns an event (or a raw record) into an OutgoingRecord: topic, key, serialized key,
+ * value and headers, the `x-event-id` header, and the size check. Everything that can be
+ * wrong with the input fails here, before anything is sent.
+ */
+export class RecordBuilder {
+  constructor(
+    private readonly defaultSerializer: Serializer,
+    private readonly defaultKeySerializer: Serializer,
+    private readonly maxRequestSize: number,
+  ) {}
+
+  fromEvent(event: object, descriptor: EventDescriptor, options: SendOptions = {}): OutgoingRecord {
+    const topic = options.topic ?? descriptor.topic;
+    assertTopicName(topic);
+    if (options.partition !== undefined) assertPartition(options.partition);
+    const keyValue: EventKey | null =
+      options.key !== undefined ? options.key : descriptor.key ? descriptor.key(event) : null;
+    const keySerializer = this.pick(
+      options.keySerializer ?? descriptor.keySerializer,
+      this.defaultKeySerializer,
+    );
+    const valueSerializer = this.pick(
+      options.serializer ?? descriptor.serializer,
+      this.defaultSerializer,
+    );
+    const key = Buffer.isBuffer(keyValue)
+      ? keyValue
+      : serializeWith(keySerializer, keyValue, { topic, part: 'key' });
+    const value = serializeWith(valueSerializer, descriptor.value(event), {
+      topic,
+      part: 'value',
+    });
+
+    const eventId = uuidv7();
+    const headers: Record<string, Buffer> = { [EVENT_ID_HEADER]: Buffer.from(eventId) };
+    for (const h of descriptor.headers) {
+      const raw = (event as Record<string, unknown>)[h.property];
+      const bytes = Buffer.isBuffer(raw)
+        ? raw
+        : serializeWith(h.resolved, raw, { topic, part: `header ${h.header}` });
+      if (bytes) headers[h.header] = bytes;
+    }
+    if (options.headers) {
+      for (const name in options.headers) headers[name] = toBuffer(options.headers[name]);
+    }
+    return this.finish(
+      topic,
+      options.partition,
+      keyValue,
+      key,
+      value,
+      headers,
+      Date.now(),
+      eventId,
+    );
+  }
+
+  fromRaw(topic: string, raw: RawRecord): OutgoingRecord {
+    assertTopicName(topic);
+    if (raw.partition !== undefined) assertPartition(raw.partition);
+    const headers: Record<string, Buffer> = {};
+    for (const name in raw.headers ?? {}) headers[name] = toBuffer(raw.headers![name]);
+    const given = headers[EVENT_ID_HEADER];
+    const eventId = given ? given.toString('utf8') : uuidv7();
+    if (!given) headers[EVENT_ID_HEADER] = Buffer.from(eventId);
+    const key = rawBytes(raw.key, topic, 'key');
+    const value = rawBytes(raw.value, topic, 'value');
+    const timestamp = raw.timestamp ?? Date.now();
+    return this.finish(
+      topic,
+      raw.partition,
+      raw.key ?? null,
+      key,
+      value,
+      headers,
+      timestamp,
+      eventId,
+    );
+  }
+
+  private pick(
+    ref: Parameters<typeof resolveSerializer>[0] | undefined,
+    fallback: Serializer,
+  ): Serializer {
+    return ref === undefined ? fallback : resolveSerializer(ref);
+  }
+
+  private finish(
+    topic: string,
+    partition: number | undefined,
+    keyValue: EventKey | null,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: Record<string, Buffer>,
+    timestamp: number,
+    eventId: string,
+  ): OutgoingRecord {
+    const size = recordSize(key, value, headers);
+    assertRecordSize(size, this.maxRequestSize);
+    return { topic, partition, keyValue, key, value, headers, timestamp, eventId, size };
+  }
+}

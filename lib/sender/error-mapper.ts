@@ -1,0 +1,46 @@
+import { AuthenticationError } from '../errors/authentication.error.js';
+import { AuthorizationError } from '../errors/authorization.error.js';
+import { InvalidTopicError } from '../errors/invalid-topic.error.js';
+import { KafkaProducerError } from '../errors/kafka-producer.error.js';
+import { SendFailedError } from '../errors/send-failed.error.js';
+import { UnknownTopicError } from '../errors/unknown-topic.error.js';
+
+interface KafkaJsLikeError {
+  name?: string;
+  message?: string;
+  type?: string;
+  retriable?: boolean;
+  cause?: unknown;
+}
+
+/** kafkajs wraps the last error of its retries; the broker's answer is inside. */
+function innermost(error: KafkaJsLikeError): KafkaJsLikeError {
+  let current = error;
+  while (current.name === 'KafkaJSNumberOfRetriesExceeded' && current.cause) {
+    current = current.cause;
+  }
+  return current;
+}
+
+/** Turns whatever kafkajs threw into the module's typed error for that failure. */
+export function toProducerError(error: unknown, topic: string): KafkaProducerError {
+  if (error instanceof KafkaProducerError) return error;
+  const outer = (error ?? {}) as KafkaJsLikeError;
+  const inner = innermost(outer);
+  if (inner instanceof KafkaProducerError) return inner;
+  const reason = inner.message ?? String(error);
+  switch (inner.type) {
+    case 'UNKNOWN_TOPIC_OR_PARTITION':
+      return new UnknownTopicError(topic, error);
+    case 'INVALID_TOPIC_EXCEPTION':
+      return new InvalidTopicError(topic);
+    case 'TOPIC_AUTHORIZATION_FAILED':
+    case 'CLUSTER_AUTHORIZATION_FAILED':
+      return new AuthorizationError(topic, reason, error);
+    case 'SASL_AUTHENTICATION_FAILED':
+      return new AuthenticationError(reason, error);
+  }
+  if (inner.name === 'KafkaJSSASLAuthenticationError')
+    return new AuthenticationError(reason, error);
+  return new SendFailedError(topic, inner.retriable ?? false, inner.type, reason, error);
+}

@@ -1,0 +1,17 @@
+import { Logger } from '@nestjs/common';
+import { logLevel, type LogEntry } from 'kafkajs';
+
+/**
+ * Routes kafkajs's log lines to a Nest Logger. kafkajs logs retriable send failures at
+ * ERROR; they are warnings to the app (the module retries or reports them).
+ */
+export function nestLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry): void => {
+      const { message, ...extra } = log;
+      const text = `${message} ${JSON.stringify(extra)}`;
+      if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(text);
+      else if (level === logLevel.INFO) logger.log(text);
+      else logger.debug(text);
+    };
+}

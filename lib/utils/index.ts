@@ -1,0 +1,2 @@
+export * from './uuidv7.js';
+export * from './with-timeout.js';
