@@ -131,19 +131,50 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
    * Sends one event. Resolves with its DeliveryReport once it has the ack its reliability
    * asks for; rejects with a KafkaProducerError otherwise.
    */
-  async send(event: object, options?: SendOptions): Promise<DeliveryReport> {
-    const prepared = await this.prepare(event, options);
-    const [report] = await this.track(
-      this.sender.send([prepared.record], prepared.profile, prepared.compression),
-    );
-    return report;
+  send(event: object, options?: SendOptions): Promise<DeliveryReport> {
+    return this.track(this.sendOne(event, options));
   }
 
   /**
    * Sends several events; resolves with their reports in the order given. Every event is
    * checked first: if any is bad, the call rejects and none is sent.
    */
-  async sendMany(events: readonly object[], options?: SendOptions): Promise<DeliveryReport[]> {
+  sendMany(events: readonly object[], options?: SendOptions): Promise<DeliveryReport[]> {
+    return this.track(this.sendAll(events, options));
+  }
+
+  /**
+   * The untyped escape hatch: sends records as they are (strings as UTF-8, Buffers as they
+   * are) with the module's default reliability unless told otherwise. Each record gets an
+   * `x-event-id` header unless it has one.
+   */
+  sendRaw(
+    topic: string,
+    records: readonly RawRecord[],
+    options: RawSendOptions = {},
+  ): Promise<DeliveryReport[]> {
+    return this.track(this.sendRecords(topic, records, options));
+  }
+
+  /** Resolves once every record accepted so far is acked or has failed. */
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async sendOne(event: object, options?: SendOptions): Promise<DeliveryReport> {
+    const prepared = await this.prepare(event, options);
+    const [report] = await this.sender.send(
+      [prepared.record],
+      prepared.profile,
+      prepared.compression,
+    );
+    return report;
+  }
+
+  private async sendAll(
+    events: readonly object[],
+    options?: SendOptions,
+  ): Promise<DeliveryReport[]> {
     const prepared = await Promise.all(events.map((event) => this.prepare(event, options)));
     const groups = new Map<string, number[]>();
     prepared.forEach((p, i) => {
@@ -153,44 +184,31 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       else groups.set(group, [i]);
     });
     const reports: DeliveryReport[] = new Array(prepared.length);
-    await this.track(
-      Promise.all(
-        [...groups.values()].map(async (indexes) => {
-          const { profile, compression } = prepared[indexes[0]];
-          const sent = await this.sender.send(
-            indexes.map((i) => prepared[i].record),
-            profile,
-            compression,
-          );
-          indexes.forEach((index, j) => (reports[index] = sent[j]));
-        }),
-      ),
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const { profile, compression } = prepared[indexes[0]];
+        const sent = await this.sender.send(
+          indexes.map((i) => prepared[i].record),
+          profile,
+          compression,
+        );
+        indexes.forEach((index, j) => (reports[index] = sent[j]));
+      }),
     );
     return reports;
   }
 
-  /**
-   * The untyped escape hatch: sends records as they are (strings as UTF-8, Buffers as they
-   * are) with the module's default reliability unless told otherwise. Each record gets an
-   * `x-event-id` header unless it has one.
-   */
-  async sendRaw(
+  private async sendRecords(
     topic: string,
     records: readonly RawRecord[],
-    options: RawSendOptions = {},
+    options: RawSendOptions,
   ): Promise<DeliveryReport[]> {
     this.assertOpen();
     if (records.length === 0) return [];
     const built = records.map((record) => this.builder.fromRaw(topic, record));
     const compression = options.compression ?? this.options.compression;
     compressionType(compression);
-    const profile = this.profileFor(options.reliability);
-    return this.track(this.sender.send(built, profile, compression));
-  }
-
-  /** Resolves once every record accepted so far is acked or has failed. */
-  async flush(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    return this.sender.send(built, this.profileFor(options.reliability), compression);
   }
 
   private async prepare(event: unknown, options: SendOptions = {}): Promise<PreparedRecord> {

@@ -39,6 +39,6 @@ export function resolveReliability(
     retries,
     deliveryTimeoutMs,
     // The kafkajs producer depends on acks, idempotence and retries only.
-    id: `acks=${options.acks},idempotent=${idempotent},retries=${retries}`,
+    id: `acks=${options.acks}${idempotent ? ',idempotent' : ''},retries=${retries === Number.MAX_SAFE_INTEGER ? 'max' : retries}`,
   };
 }

@@ -1,0 +1,81 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+
+/** One record as an independent consumer read it back. */
+export interface ReadRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer>;
+  timestamp: string;
+}
+
+/**
+ * Reads `count` records of `topics` from the beginning with a fresh kafkajs consumer group
+ * (no state shared with the producer under test), then waits `settleMs` more to catch
+ * records that should not be there. Rejects if fewer than `count` arrive within `timeoutMs`.
+ */
+export async function readTopic(
+  brokers: string[],
+  topics: string | string[],
+  count: number,
+  { timeoutMs = 60_000, settleMs = 500 } = {},
+): Promise<ReadRecord[]> {
+  const kafka = new Kafka({ clientId: 'e2e-reader', brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({
+    groupId: `e2e-reader-${randomBytes(6).toString('hex')}`,
+    maxWaitTimeInMs: 100,
+  });
+  const records: ReadRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topics].flat(), fromBeginning: true });
+    let done!: () => void;
+    const enough = new Promise<void>((resolve) => (done = resolve));
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const headers: Record<string, Buffer> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          headers[name] = Buffer.isBuffer(value) ? value : Buffer.from(String(value));
+        }
+        records.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers,
+          timestamp: message.timestamp,
+        });
+        if (records.length >= count) done();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new Error(`read ${records.length} of ${count} records from ${String(topics)}`)),
+        timeoutMs,
+      );
+    });
+    await Promise.race([enough, timeout]).finally(() => clearTimeout(timer));
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Sum of the high watermarks of a topic's partitions: how many records it holds. */
+export async function topicRecordCount(brokers: string[], topic: string): Promise<number> {
+  const admin = new Kafka({ clientId: 'e2e-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
