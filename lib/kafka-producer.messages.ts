@@ -17,7 +17,7 @@ export const Messages = {
     `invalid topic name ${JSON.stringify(topic)}: a topic is 1-249 characters of [a-zA-Z0-9._-], not "." or ".."`,
   recordTooLarge: (size: number, limit: number) =>
     `the record is ${size} bytes, more than maxRequestSize (${limit} bytes)`,
-  notConnected: (brokers: string[], reason: string) =>
+  notConnected: (brokers: readonly string[], reason: string) =>
     `the Kafka producer is not connected (brokers tried: ${brokers.join(', ')}): ${reason}`,
   closed: 'the Kafka producer is shutting down and accepts no more records',
   deliveryTimeout: (topic: string, ms: number) =>
@@ -38,4 +38,13 @@ export const Messages = {
     `compression "${codec}" is not available: use 'none' or 'gzip'`,
   invalidPartition: (partition: unknown) =>
     `invalid partition ${String(partition)}: a partition is an integer >= 0`,
+  noSuchPartition: (topic: string, partition: number, count: number) =>
+    `partition ${partition} does not exist: topic ${topic} has ${count} partition(s)`,
+  bufferExhausted: (bytes: number, memory: number, ms: number) =>
+    `no room for a ${bytes}-byte record in bufferMemory (${memory} bytes) within maxBlockMs (${ms} ms)`,
+  recordOverBuffer: (bytes: number, memory: number) =>
+    `the record needs ${bytes} bytes, more than bufferMemory (${memory} bytes)`,
+  metadataTimeout: (topic: string, ms: number) =>
+    `no partition metadata for topic ${topic} within maxBlockMs (${ms} ms)`,
+  abandoned: 'the producer shut down before this record was sent',
 } as const;

@@ -3,6 +3,7 @@ import type { CompressionCodec } from './interfaces/compression.interface.js';
 import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
 import type { ReliabilitySpec } from './interfaces/reliability.interface.js';
 import type { SerializerRef } from './interfaces/serializer.interface.js';
+import type { PartitionerFn } from './partitioning/partitioner.js';
 import { DEFAULT_MAX_REQUEST_SIZE } from './kafka-producer.constants.js';
 
 /** Module options with every default filled in. */
@@ -16,6 +17,11 @@ export interface ResolvedProducerOptions {
   readonly maxInFlightRequests: number;
   readonly allowAutoTopicCreation: boolean;
   readonly batchSize: number;
+  readonly lingerMs: number;
+  readonly bufferMemory: number;
+  readonly maxBlockMs: number;
+  readonly metadataMaxAgeMs: number;
+  readonly partitioner?: PartitionerFn;
   readonly reliability: ReliabilitySpec;
   readonly serializer: SerializerRef;
   readonly keySerializer: SerializerRef;
@@ -42,6 +48,11 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     maxInFlightRequests: producer.maxInFlightRequests ?? 5,
     allowAutoTopicCreation: producer.allowAutoTopicCreation ?? true,
     batchSize: producer.batchSize ?? 16384,
+    lingerMs: producer.lingerMs ?? 5,
+    bufferMemory: producer.bufferMemory ?? 32 * 1024 * 1024,
+    maxBlockMs: producer.maxBlockMs ?? 60000,
+    metadataMaxAgeMs: producer.metadataMaxAgeMs ?? 300000,
+    partitioner: producer.partitioner,
     reliability: options.reliability ?? 'all',
     serializer: options.serializer ?? 'json',
     keySerializer: options.keySerializer ?? 'string',

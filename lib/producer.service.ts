@@ -16,11 +16,15 @@ import { Messages } from './kafka-producer.messages.js';
 import { resolveOptions, type ResolvedProducerOptions } from './kafka-producer.options.js';
 import { EventMetadataAccessor } from './metadata/event-metadata.accessor.js';
 import { resolveReliability } from './metadata/reliability-profile.js';
-import { DefaultPartitioner } from './partitioning/partitioner.js';
+import { DefaultPartitioner, type PartitionerFn } from './partitioning/partitioner.js';
+import { TopicMetadataCache } from './partitioning/topic-metadata.js';
+import { BufferMemory } from './accumulator/buffer-memory.js';
+import { RecordAccumulator } from './accumulator/record-accumulator.js';
+import { InvalidPartitionError } from './errors/invalid-partition.error.js';
 import type { OutgoingRecord } from './record/outgoing-record.js';
 import { RecordBuilder } from './record/record-builder.js';
 import { nestLogCreator } from './sender/kafkajs-logger.js';
-import { PartitionerHook } from './sender/partitioner-hook.js';
+import { partitionerHook } from './sender/partitioner-hook.js';
 import { ProducerPool } from './sender/producer-pool.js';
 import { compressionType, RecordSender } from './sender/record-sender.js';
 import { resolveSerializer } from './serialization/serializer-registry.js';
@@ -57,7 +61,9 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private readonly validator?: EventValidator;
   private readonly builder: RecordBuilder;
   private readonly pool: ProducerPool;
-  private readonly sender: RecordSender;
+  private readonly accumulator: RecordAccumulator;
+  private readonly metadata: TopicMetadataCache;
+  private readonly partitioner: PartitionerFn;
   private readonly defaultProfile: ReliabilityProfile;
   private readonly profiles = new Map<ReliabilitySpec, ReliabilityProfile>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -81,16 +87,22 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     );
     compressionType(o.compression);
     this.defaultProfile = resolveReliability(o.reliability, o.deliveryTimeoutMs);
-    const hook = new PartitionerHook(new DefaultPartitioner(o.batchSize).partition);
+    this.partitioner = o.partitioner ?? new DefaultPartitioner(o.batchSize).partition;
     const kafka = new Kafka({
       requestTimeout: o.requestTimeoutMs,
       retry: { initialRetryTime: 100, retries: 3 },
       logCreator: nestLogCreator(this.logger),
       ...o.client,
     });
+    this.metadata = new TopicMetadataCache(kafka, {
+      brokers: o.brokers,
+      allowAutoTopicCreation: o.allowAutoTopicCreation,
+      maxBlockMs: o.maxBlockMs,
+      maxAgeMs: o.metadataMaxAgeMs,
+    });
     this.pool = new ProducerPool(
       kafka,
-      hook.create,
+      partitionerHook(this.metadata),
       {
         brokers: o.brokers,
         attempts: o.connectRetries,
@@ -100,7 +112,12 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       },
       this.logger,
     );
-    this.sender = new RecordSender(this.pool, hook, o.requestTimeoutMs);
+    const sender = new RecordSender(this.pool, o.requestTimeoutMs);
+    this.accumulator = new RecordAccumulator(
+      { lingerMs: o.lingerMs, batchSize: o.batchSize, maxInFlightRequests: o.maxInFlightRequests },
+      new BufferMemory(o.bufferMemory, o.maxBlockMs),
+      sender.transmit,
+    );
   }
 
   /** Connects the default profile's producer unless `connect: 'lazy'`; throws after its retries. */
@@ -108,23 +125,25 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     if (this.options.connect === 'eager') await this.pool.get(this.defaultProfile);
   }
 
-  /** Stops accepting, waits (up to `shutdownTimeoutMs`) for records in flight, disconnects. */
+  /**
+   * Stops accepting, sends what the accumulator holds and waits (up to `shutdownTimeoutMs`)
+   * for every accepted record; fails what is still unsent with ProducerNotConnectedError;
+   * disconnects, logging (not throwing) close errors.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
-    const pending = this.inFlight.size;
-    if (pending > 0) {
-      this.logger.log(`shutting down: waiting for ${pending} send(s) in flight`);
-      await withTimeout(
-        this.flush(),
-        this.options.shutdownTimeoutMs,
-        () => new Error('timeout'),
-      ).catch(() =>
-        this.logger.warn(
-          `${this.inFlight.size} send(s) still in flight after ${this.options.shutdownTimeoutMs} ms; disconnecting`,
-        ),
+    if (this.inFlight.size > 0) {
+      this.logger.log(`shutting down: flushing ${this.inFlight.size} send(s)`);
+      const { shutdownTimeoutMs } = this.options;
+      await withTimeout(this.flush(), shutdownTimeoutMs, () => new Error('timeout')).catch(() =>
+        this.logger.warn(`${this.inFlight.size} send(s) unfinished after ${shutdownTimeoutMs} ms`),
       );
     }
+    this.accumulator.abort(
+      new ProducerNotConnectedError(Messages.abandoned, this.options.brokers, { retriable: true }),
+    );
     await this.pool.disconnectAll();
+    await this.metadata.close().catch((error: unknown) => this.logger.error(String(error)));
   }
 
   /**
@@ -158,17 +177,23 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves once every record accepted so far is acked or has failed. */
   async flush(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight.size === 0) return;
+    await this.accumulator.flush(Promise.allSettled([...this.inFlight]));
   }
 
   private async sendOne(event: object, options?: SendOptions): Promise<DeliveryReport> {
     const prepared = await this.prepare(event, options);
-    const [report] = await this.sender.send(
-      [prepared.record],
+    const count = this.metadata.partitions(prepared.record.topic);
+    const partition = this.partitionFor(
+      prepared.record,
+      typeof count === 'number' ? count : await count,
+    );
+    return this.accumulator.append(
+      prepared.record,
+      partition,
       prepared.profile,
       prepared.compression,
     );
-    return report;
   }
 
   private async sendAll(
@@ -176,26 +201,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     options?: SendOptions,
   ): Promise<DeliveryReport[]> {
     const prepared = await Promise.all(events.map((event) => this.prepare(event, options)));
-    const groups = new Map<string, number[]>();
-    prepared.forEach((p, i) => {
-      const group = `${p.profile.id}|${p.compression}`;
-      const list = groups.get(group);
-      if (list) list.push(i);
-      else groups.set(group, [i]);
-    });
-    const reports: DeliveryReport[] = new Array(prepared.length);
-    await Promise.all(
-      [...groups.values()].map(async (indexes) => {
-        const { profile, compression } = prepared[indexes[0]];
-        const sent = await this.sender.send(
-          indexes.map((i) => prepared[i].record),
-          profile,
-          compression,
-        );
-        indexes.forEach((index, j) => (reports[index] = sent[j]));
-      }),
-    );
-    return reports;
+    return this.dispatch(prepared);
   }
 
   private async sendRecords(
@@ -204,11 +210,47 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     options: RawSendOptions,
   ): Promise<DeliveryReport[]> {
     this.assertOpen();
-    if (records.length === 0) return [];
-    const built = records.map((record) => this.builder.fromRaw(topic, record));
     const compression = options.compression ?? this.options.compression;
     compressionType(compression);
-    return this.sender.send(built, this.profileFor(options.reliability), compression);
+    const profile = this.profileFor(options.reliability);
+    return this.dispatch(
+      records.map((raw) => ({ record: this.builder.fromRaw(topic, raw), profile, compression })),
+    );
+  }
+
+  /**
+   * Appends records in the order given (so per-partition order is call order), once every
+   * topic's partition count is known and every partition is checked: a bad one fails the
+   * whole call before any record is accepted.
+   */
+  private async dispatch(prepared: readonly PreparedRecord[]): Promise<DeliveryReport[]> {
+    const counts = new Map<string, number>();
+    for (const { record } of prepared) {
+      if (!counts.has(record.topic))
+        counts.set(record.topic, await this.metadata.partitions(record.topic));
+    }
+    const partitions = prepared.map(({ record }) =>
+      this.partitionFor(record, counts.get(record.topic)!),
+    );
+    this.assertOpen();
+    return Promise.all(
+      prepared.map((p, i) =>
+        this.accumulator.append(p.record, partitions[i], p.profile, p.compression),
+      ),
+    );
+  }
+
+  /** The explicit partition (checked against the topic), or the partitioner's choice. */
+  private partitionFor(record: OutgoingRecord, numPartitions: number): number {
+    const { topic, key, size } = record;
+    const partition = record.partition ?? this.partitioner({ topic, numPartitions, key, size });
+    if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
+      throw new InvalidPartitionError(
+        partition,
+        Messages.noSuchPartition(topic, partition, numPartitions),
+      );
+    }
+    return partition;
   }
 
   private async prepare(event: unknown, options: SendOptions = {}): Promise<PreparedRecord> {

@@ -12,3 +12,5 @@ export * from './authentication.error.js';
 export * from './authorization.error.js';
 export * from './send-failed.error.js';
 export * from './configuration.error.js';
+export * from './buffer-exhausted.error.js';
+export * from './invalid-partition.error.js';

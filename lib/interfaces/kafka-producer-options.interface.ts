@@ -4,6 +4,7 @@ import type { ValidatorOptions } from 'class-validator';
 import type { CompressionCodec } from './compression.interface.js';
 import type { ReliabilitySpec } from './reliability.interface.js';
 import type { SerializerRef } from './serializer.interface.js';
+import type { PartitionerFn } from '../partitioning/partitioner.js';
 
 /** Producer settings; the defaults follow today's Java producer. */
 export interface ProducerSettings {
@@ -19,8 +20,24 @@ export interface ProducerSettings {
   maxInFlightRequests?: number;
   /** Whether the broker may create a topic on the first send to it (if the broker allows). Default `true`. */
   allowAutoTopicCreation?: boolean;
-  /** Bytes sent to one partition before the sticky partitioner moves keyless records on (Java `batch.size`). Default 16384. */
+  /**
+   * Bytes that make a batch full and sent at once (Java `batch.size`); also the bytes the
+   * sticky partitioner sends to one partition before keyless records move on. Default 16384.
+   */
   batchSize?: number;
+  /** How long a batch waits for more records before it is sent (Java `linger.ms`); 0 sends at once. Default 5. */
+  lingerMs?: number;
+  /** Bytes the producer may hold for records not yet acked (Java `buffer.memory`). Default 33554432 (32 MiB). */
+  bufferMemory?: number;
+  /** How long `send()` waits for buffer memory or topic metadata before it rejects (Java `max.block.ms`). Default 60000. */
+  maxBlockMs?: number;
+  /**
+   * Chooses the partition of records sent without an explicit one. Default: Java's
+   * built-in partitioner (murmur2 of the key bytes; sticky for keyless records).
+   */
+  partitioner?: PartitionerFn;
+  /** Partition counts are refreshed when older than this (Java `metadata.max.age.ms`). Default 300000. */
+  metadataMaxAgeMs?: number;
 }
 
 /** Options of `KafkaProducerModule.forRoot()`. */

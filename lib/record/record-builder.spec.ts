@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { KafkaEvent } from '../decorators/kafka-event.decorator.js';
 import { KafkaHeader } from '../decorators/kafka-header.decorator.js';
 import { KeyedBy } from '../decorators/keyed-by.decorator.js';
-import { ConfigurationError } from '../errors/configuration.error.js';
+import { InvalidPartitionError } from '../errors/invalid-partition.error.js';
 import { InvalidTopicError } from '../errors/invalid-topic.error.js';
 import { RecordTooLargeError } from '../errors/record-too-large.error.js';
 import { SerializationError } from '../errors/serialization.error.js';
@@ -80,7 +80,7 @@ describe('RecordBuilder', () => {
     expect(() => build(new OrderCreated('o', 1), { topic: 'x'.repeat(250) })).toThrow(
       InvalidTopicError,
     );
-    expect(() => build(new OrderCreated('o', 1), { partition: -1 })).toThrow(ConfigurationError);
+    expect(() => build(new OrderCreated('o', 1), { partition: -1 })).toThrow(InvalidPartitionError);
     expect(() => build(new OrderCreated('o'.repeat(200), 1))).toThrow(RecordTooLargeError);
   });
 

@@ -95,7 +95,7 @@ export class ProducerPool {
       }
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
-    throw new ProducerNotConnectedError(Messages.notConnected([...brokers], reason), brokers, {
+    throw new ProducerNotConnectedError(Messages.notConnected(brokers, reason), brokers, {
       cause: lastError,
     });
   }

@@ -1,0 +1,3 @@
+export * from './buffer-memory.js';
+export * from './producer-batch.js';
+export * from './record-accumulator.js';

@@ -1,0 +1,34 @@
+import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
+import type { OutgoingRecord } from '../record/outgoing-record.js';
+
+/** A record waiting in a batch, with the callbacks of the `send()` that accepted it. */
+export interface PendingRecord {
+  readonly record: OutgoingRecord;
+  /** Bytes reserved in BufferMemory for it. */
+  readonly reserved: number;
+  readonly resolve: (report: DeliveryReport) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Records for one topic-partition that go to the broker together, in order. */
+export class ProducerBatch {
+  readonly records: PendingRecord[] = [];
+  /** Bytes reserved in BufferMemory by its records. */
+  bytes = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    /** When the batch was opened (ms): linger and delivery timeout count from here. */
+    readonly createdAt: number,
+  ) {}
+
+  add(pending: PendingRecord): void {
+    this.records.push(pending);
+    this.bytes += pending.reserved;
+  }
+
+  fail(error: Error): void {
+    for (const pending of this.records) pending.reject(error);
+  }
+}

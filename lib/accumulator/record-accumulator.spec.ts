@@ -1,0 +1,244 @@
+import { BufferExhaustedError } from '../errors/buffer-exhausted.error.js';
+import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
+import { RecordTooLargeError } from '../errors/record-too-large.error.js';
+import { resolveReliability } from '../metadata/reliability-profile.js';
+import type { OutgoingRecord } from '../record/outgoing-record.js';
+import { BufferMemory } from './buffer-memory.js';
+import type { ProducerBatch } from './producer-batch.js';
+import {
+  RECORD_OVERHEAD_BYTES,
+  RecordAccumulator,
+  type AccumulatorSettings,
+} from './record-accumulator.js';
+
+const profile = resolveReliability('all', 10_000);
+const ack = resolveReliability('leader', 10_000);
+
+function record(topic: string, size: number, id = 'e'): OutgoingRecord {
+  return {
+    topic,
+    keyValue: null,
+    key: null,
+    value: Buffer.alloc(size),
+    headers: {},
+    timestamp: 0,
+    eventId: id,
+    size,
+  };
+}
+
+/**
+ * A broker stand-in: keeps a log per partition, answers each request with base offsets
+ * the way Kafka does, and can be held back to keep requests in flight.
+ */
+class FakeBroker {
+  readonly requests: Array<Array<{ topic: string; partition: number; count: number }>> = [];
+  readonly logs = new Map<string, string[]>();
+  private held: Array<() => void> = [];
+  hold = false;
+
+  transmit = async (batches: ProducerBatch[]) => {
+    this.requests.push(
+      batches.map((b) => ({ topic: b.topic, partition: b.partition, count: b.records.length })),
+    );
+    if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
+    for (const batch of batches) {
+      const log = this.logs.get(`${batch.topic}/${batch.partition}`) ?? [];
+      this.logs.set(`${batch.topic}/${batch.partition}`, log);
+      batch.records.forEach((p) => {
+        p.resolve({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: String(log.length),
+          key: null,
+          timestamp: '0',
+          eventId: p.record.eventId,
+        });
+        log.push(p.record.eventId);
+      });
+    }
+  };
+
+  release(): void {
+    this.hold = false;
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+}
+
+function setup(settings: Partial<AccumulatorSettings> = {}, memory = 1 << 20, maxBlockMs = 1000) {
+  const broker = new FakeBroker();
+  const buffer = new BufferMemory(memory, maxBlockMs);
+  const accumulator = new RecordAccumulator(
+    { lingerMs: 5, batchSize: 1000, maxInFlightRequests: 5, ...settings },
+    buffer,
+    broker.transmit,
+  );
+  return { broker, buffer, accumulator };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('RecordAccumulator', () => {
+  it('sends a batch as soon as it reaches batchSize, without waiting for linger', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 60_000, batchSize: 1000 });
+    const size = 200 - RECORD_OVERHEAD_BYTES; // 5 records fill a batch
+    const sends = Array.from({ length: 5 }, (_, i) =>
+      accumulator.append(record('t', size, `r${i}`), 0, profile, 'none'),
+    );
+    const reports = await Promise.all(sends);
+    expect(broker.requests).toEqual([[{ topic: 't', partition: 0, count: 5 }]]);
+    expect(reports.map((r) => r.offset)).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it('starts a new batch for a record that would overflow the current one', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 20, batchSize: 1000 });
+    const a = accumulator.append(record('t', 700), 0, profile, 'none');
+    const b = accumulator.append(record('t', 700), 0, profile, 'none');
+    await Promise.all([a, b]);
+    // The first batch was full when the second record came: sent alone, then the second.
+    expect(broker.requests.map((r) => r[0].count)).toEqual([1, 1]);
+  });
+
+  it('sends a partial batch once it has waited lingerMs, gathering concurrent sends', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 30, batchSize: 1 << 20 });
+    const started = Date.now();
+    const sends = Array.from({ length: 50 }, (_, i) =>
+      accumulator.append(record('t', 10, `r${i}`), i % 3, profile, 'none'),
+    );
+    await tick();
+    expect(broker.requests).toHaveLength(0);
+    await Promise.all(sends);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    // One request carried the batch of every partition.
+    expect(broker.requests).toHaveLength(1);
+    expect(broker.requests[0].map((b) => [b.partition, b.count]).sort()).toEqual([
+      [0, 17],
+      [1, 17],
+      [2, 16],
+    ]);
+  });
+
+  it('lingerMs 0 sends at once, but what arrives in the same turn shares the request', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 0 });
+    await Promise.all(
+      Array.from({ length: 10 }, () => accumulator.append(record('t', 10), 0, profile, 'none')),
+    );
+    expect(broker.requests).toEqual([[{ topic: 't', partition: 0, count: 10 }]]);
+  });
+
+  it('keeps profiles and codecs in separate requests', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 0 });
+    await Promise.all([
+      accumulator.append(record('t', 10), 0, profile, 'none'),
+      accumulator.append(record('t', 10), 0, ack, 'none'),
+      accumulator.append(record('t', 10), 0, profile, 'gzip'),
+    ]);
+    expect(broker.requests).toHaveLength(3);
+  });
+
+  it('each caller gets its own offset, in send order per partition', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 1, batchSize: 300 });
+    const sends = Array.from({ length: 200 }, (_, i) =>
+      accumulator.append(record('t', 20, `r${i}`), i % 4, profile, 'none'),
+    );
+    const reports = await Promise.all(sends);
+    reports.forEach((report, i) => {
+      expect(report.eventId).toBe(`r${i}`);
+      expect(broker.logs.get(`t/${report.partition}`)![Number(report.offset)]).toBe(`r${i}`);
+    });
+    for (let p = 0; p < 4; p++) {
+      const ids = broker.logs.get(`t/${p}`)!.map((id) => Number(id.slice(1)));
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    }
+    expect(broker.requests.length).toBeGreaterThan(1);
+  });
+
+  it('holds at most maxInFlightRequests requests; meanwhile records fill bigger batches', async () => {
+    const { broker, accumulator } = setup({
+      lingerMs: 0,
+      maxInFlightRequests: 1,
+      batchSize: 1 << 20,
+    });
+    broker.hold = true;
+    const first = accumulator.append(record('t', 10), 0, profile, 'none');
+    await tick();
+    const rest = Array.from({ length: 30 }, () =>
+      accumulator.append(record('t', 10), 0, profile, 'none'),
+    );
+    await tick();
+    expect(broker.requests).toHaveLength(1);
+    broker.release();
+    await Promise.all([first, ...rest]);
+    expect(broker.requests.map((r) => r[0].count)).toEqual([1, 30]);
+  });
+
+  it('flush() sends everything at once, ignoring linger', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 60_000, batchSize: 1 << 20 });
+    const sends = Promise.all(
+      Array.from({ length: 3 }, () => accumulator.append(record('t', 10), 0, profile, 'none')),
+    );
+    await accumulator.flush(sends);
+    expect(broker.requests).toHaveLength(1);
+  });
+
+  it('fails batches that wait past the delivery timeout with DeliveryTimeoutError', async () => {
+    const quick = resolveReliability({ acks: -1, deliveryTimeoutMs: 50 }, 0);
+    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 1 });
+    broker.hold = true;
+    const stuck = accumulator.append(record('t', 10), 0, quick, 'none');
+    await tick();
+    const waiting = accumulator.append(record('t', 10), 0, quick, 'none');
+    await expect(waiting).rejects.toBeInstanceOf(DeliveryTimeoutError);
+    broker.release();
+    await stuck;
+    expect(accumulator.queuedRecords).toBe(0);
+  });
+
+  it('abort() fails what is queued and the callers waiting for memory', async () => {
+    const { accumulator } = setup({ lingerMs: 60_000 }, 1000);
+    const queued = accumulator.append(record('t', 500), 0, profile, 'none');
+    const blocked = accumulator.append(record('t', 800), 0, profile, 'none');
+    accumulator.abort(new Error('closing'));
+    await expect(queued).rejects.toThrow('closing');
+    await expect(blocked).rejects.toThrow('closing');
+  });
+});
+
+describe('BufferMemory', () => {
+  it('bounds the bytes held: a full buffer blocks send() up to maxBlockMs, then BufferExhaustedError', async () => {
+    const { broker, buffer, accumulator } = setup({ lingerMs: 0 }, 1000, 100);
+    broker.hold = true;
+    const accepted = accumulator.append(record('t', 600), 0, profile, 'none');
+    const started = Date.now();
+    const blocked = accumulator.append(record('t', 600), 0, profile, 'none');
+    await expect(blocked).rejects.toBeInstanceOf(BufferExhaustedError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    expect(buffer.used).toBe(600 + RECORD_OVERHEAD_BYTES);
+    broker.release();
+    await accepted;
+    await tick();
+    expect(buffer.used).toBe(0);
+  });
+
+  it('wakes blocked callers in order once memory is given back', async () => {
+    const { broker, buffer, accumulator } = setup({ lingerMs: 0 }, 1000, 5000);
+    broker.hold = true;
+    const first = accumulator.append(record('t', 800, 'a'), 0, profile, 'none');
+    const second = accumulator.append(record('t', 800, 'b'), 0, profile, 'none');
+    const third = accumulator.append(record('t', 100, 'c'), 0, profile, 'none');
+    await sleep(20);
+    expect(buffer.used).toBe(800 + RECORD_OVERHEAD_BYTES); // c waits behind b: FIFO
+    broker.release();
+    const reports = await Promise.all([first, second, third]);
+    expect(reports.map((r) => r.eventId)).toEqual(['a', 'b', 'c']);
+    expect(broker.logs.get('t/0')).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses at once a record larger than the whole buffer', async () => {
+    const { accumulator } = setup({}, 1000);
+    await expect(accumulator.append(record('t', 5000), 0, profile, 'none')).rejects.toBeInstanceOf(
+      RecordTooLargeError,
+    );
+  });
+});

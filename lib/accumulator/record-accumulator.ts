@@ -1,0 +1,247 @@
+import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
+import type { CompressionCodec } from '../interfaces/compression.interface.js';
+import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
+import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
+import type { OutgoingRecord } from '../record/outgoing-record.js';
+import type { BufferMemory } from './buffer-memory.js';
+import { ProducerBatch } from './producer-batch.js';
+
+/** Per-record bookkeeping counted against `bufferMemory` on top of its serialized bytes. */
+export const RECORD_OVERHEAD_BYTES = 64;
+
+/** Accumulator settings (Java's names in brackets). */
+export interface AccumulatorSettings {
+  /** How long a batch waits for more records [linger.ms]. */
+  readonly lingerMs: number;
+  /** Bytes that make a batch full [batch.size]. */
+  readonly batchSize: number;
+  /** Requests in flight per profile and codec [max.in.flight.requests.per.connection]. */
+  readonly maxInFlightRequests: number;
+}
+
+/**
+ * Sends one request holding the head batch of each partition. Settles every record of
+ * every batch (acked, failed, or timed out at `deadline`), and resolves once the client
+ * is done with the request, which is when the batches' memory may be reused. Never rejects.
+ */
+export type Transmit = (
+  batches: ProducerBatch[],
+  profile: ReliabilityProfile,
+  compression: CompressionCodec,
+  deadline: number,
+) => Promise<void>;
+
+/** The batches of one reliability profile and codec: what one kafkajs request can carry. */
+interface Group {
+  readonly profile: ReliabilityProfile;
+  readonly compression: CompressionCodec;
+  /** Per topic-partition, the batches in order: only the last one takes new records. */
+  readonly queues: Map<string, ProducerBatch[]>;
+  inFlight: number;
+  timer?: NodeJS.Timeout;
+  immediate?: NodeJS.Immediate;
+}
+
+/**
+ * Java's RecordAccumulator for kafkajs: records from concurrent `send()` calls are
+ * grouped per reliability profile, codec and topic-partition into batches. A group is
+ * sent, one request carrying the oldest batch of each of its partitions, as soon as a
+ * batch is full (`batchSize`), has waited `lingerMs`, or a flush asks; at most
+ * `maxInFlightRequests` requests per group are in flight, and while they are, records
+ * keep filling batches. Batches that wait past their delivery timeout fail with
+ * DeliveryTimeoutError.
+ */
+export class RecordAccumulator {
+  private readonly groups = new Map<string, Group>();
+  private flushing = 0;
+
+  constructor(
+    private readonly settings: AccumulatorSettings,
+    private readonly memory: BufferMemory,
+    private readonly transmit: Transmit,
+  ) {}
+
+  /**
+   * Accepts a record for `partition`; resolves with its report once acked. Waits for
+   * buffer memory when full (up to `maxBlockMs`, then BufferExhaustedError).
+   */
+  append(
+    record: OutgoingRecord,
+    partition: number,
+    profile: ReliabilityProfile,
+    compression: CompressionCodec,
+  ): Promise<DeliveryReport> {
+    const reserved = record.size + RECORD_OVERHEAD_BYTES;
+    const wait = this.memory.reserve(reserved);
+    if (wait) {
+      return wait.then(() => this.enqueue(record, partition, profile, compression, reserved));
+    }
+    return this.enqueue(record, partition, profile, compression, reserved);
+  }
+
+  /** Sends every batch now, ignoring linger, until `done` settles. */
+  async flush(done: Promise<unknown>): Promise<void> {
+    this.flushing++;
+    try {
+      for (const group of this.groups.values()) this.pump(group);
+      await done;
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  /** Fails every record not yet handed to the client, and every caller waiting for memory. */
+  abort(error: Error): void {
+    this.memory.rejectWaiters(error);
+    for (const group of this.groups.values()) {
+      this.clearTimers(group);
+      for (const queue of group.queues.values()) {
+        for (const batch of queue) this.drop(batch, error);
+      }
+      group.queues.clear();
+    }
+  }
+
+  /** Records waiting in batches (not yet handed to the client). */
+  get queuedRecords(): number {
+    let count = 0;
+    for (const group of this.groups.values()) {
+      for (const queue of group.queues.values()) for (const b of queue) count += b.records.length;
+    }
+    return count;
+  }
+
+  private enqueue(
+    record: OutgoingRecord,
+    partition: number,
+    profile: ReliabilityProfile,
+    compression: CompressionCodec,
+    reserved: number,
+  ): Promise<DeliveryReport> {
+    return new Promise<DeliveryReport>((resolve, reject) => {
+      const group = this.group(profile, compression);
+      const slot = `${record.topic}\0${partition}`;
+      let queue = group.queues.get(slot);
+      if (!queue) {
+        queue = [];
+        group.queues.set(slot, queue);
+      }
+      let batch = queue[queue.length - 1];
+      if (
+        !batch ||
+        (batch.records.length > 0 && batch.bytes + reserved > this.settings.batchSize)
+      ) {
+        batch = new ProducerBatch(record.topic, partition, Date.now());
+        queue.push(batch);
+      }
+      batch.add({ record, reserved, resolve, reject });
+      if (batch.bytes >= this.settings.batchSize || queue.length > 1) {
+        this.pump(group);
+      } else if (this.settings.lingerMs === 0 || this.flushing > 0) {
+        // Gather what else arrives in this turn of the event loop into the same request.
+        group.immediate ??= setImmediate(() => {
+          group.immediate = undefined;
+          this.pump(group);
+        });
+      } else if (!group.timer) {
+        this.schedule(group, this.settings.lingerMs);
+      }
+    });
+  }
+
+  private group(profile: ReliabilityProfile, compression: CompressionCodec): Group {
+    const id = `${profile.id}|${compression}`;
+    let group = this.groups.get(id);
+    if (!group) {
+      group = { profile, compression, queues: new Map(), inFlight: 0 };
+      this.groups.set(id, group);
+    }
+    return group;
+  }
+
+  /** Sends what is ready while requests may be added, then sets the timer for what is left. */
+  private pump(group: Group): void {
+    this.clearTimers(group);
+    const now = Date.now();
+    this.expire(group, now);
+    while (group.inFlight < this.settings.maxInFlightRequests && this.ready(group, now)) {
+      this.send(group);
+    }
+    if (group.queues.size > 0) this.schedule(group, this.nextWake(group, now));
+  }
+
+  private ready(group: Group, now: number): boolean {
+    if (group.queues.size === 0) return false;
+    if (this.flushing > 0 || this.settings.lingerMs === 0) return true;
+    const { batchSize, lingerMs } = this.settings;
+    for (const queue of group.queues.values()) {
+      const head = queue[0];
+      if (queue.length > 1 || head.bytes >= batchSize || now - head.createdAt >= lingerMs) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One request: the head batch of every partition of the group. */
+  private send(group: Group): void {
+    const batches: ProducerBatch[] = [];
+    let deadline = Infinity;
+    for (const [slot, queue] of group.queues) {
+      const batch = queue.shift()!;
+      batches.push(batch);
+      deadline = Math.min(deadline, batch.createdAt + group.profile.deliveryTimeoutMs);
+      if (queue.length === 0) group.queues.delete(slot);
+    }
+    group.inFlight++;
+    void this.transmit(batches, group.profile, group.compression, deadline).then(() => {
+      group.inFlight--;
+      for (const batch of batches) this.memory.release(batch.bytes);
+      this.pump(group);
+    });
+  }
+
+  /** Fails batches that waited in the accumulator past their delivery timeout. */
+  private expire(group: Group, now: number): void {
+    const timeout = group.profile.deliveryTimeoutMs;
+    for (const [slot, queue] of group.queues) {
+      while (queue.length > 0 && now - queue[0].createdAt >= timeout) {
+        const batch = queue.shift()!;
+        this.drop(batch, new DeliveryTimeoutError(batch.topic, timeout));
+      }
+      if (queue.length === 0) group.queues.delete(slot);
+    }
+  }
+
+  /** When to look at the group again: the next linger expiry or delivery timeout. */
+  private nextWake(group: Group, now: number): number {
+    let wake = Infinity;
+    const blocked = group.inFlight >= this.settings.maxInFlightRequests;
+    for (const queue of group.queues.values()) {
+      const head = queue[0];
+      wake = Math.min(wake, head.createdAt + group.profile.deliveryTimeoutMs);
+      if (!blocked) wake = Math.min(wake, head.createdAt + this.settings.lingerMs);
+    }
+    return Math.max(1, wake - now);
+  }
+
+  private schedule(group: Group, delayMs: number): void {
+    clearTimeout(group.timer);
+    group.timer = setTimeout(() => {
+      group.timer = undefined;
+      this.pump(group);
+    }, delayMs);
+  }
+
+  private clearTimers(group: Group): void {
+    clearTimeout(group.timer);
+    group.timer = undefined;
+    if (group.immediate) clearImmediate(group.immediate);
+    group.immediate = undefined;
+  }
+
+  private drop(batch: ProducerBatch, error: Error): void {
+    batch.fail(error);
+    this.memory.release(batch.bytes);
+  }
+}

@@ -1,0 +1,28 @@
+import type { KafkaJsCodec } from './kafkajs-codec.js';
+
+/** The npm package that provides zstd compression ({@link https://www.npmjs.com/package/@mongodb-js/zstd}). */
+export const ZSTD_PACKAGE = '@mongodb-js/zstd';
+
+/**
+ * Compression level: 3, zstd's own default and the Java producer's (`compression.zstd.level`
+ * defaults to 3), a good speed/ratio balance for record batches.
+ */
+export const ZSTD_LEVEL = 3;
+
+/** The part of `@mongodb-js/zstd` (same two functions in its 1.x napi-rs and later lines) used here. */
+export interface ZstdBinding {
+  compress(data: Buffer, level?: number): Promise<Buffer>;
+  decompress(data: Buffer): Promise<Buffer>;
+}
+
+/**
+ * Kafka's zstd codec for kafkajs: standard zstd frames, as zstd-jni's `ZstdOutputStream` writes
+ * for the Java producer. Decompress also reads frames without a content size (which is what Java
+ * writes) and concatenated frames.
+ */
+export function createZstdCodec(zstd: ZstdBinding, level = ZSTD_LEVEL): KafkaJsCodec {
+  return {
+    compress: (encoder) => zstd.compress(encoder.buffer, level),
+    decompress: (buffer) => zstd.decompress(buffer),
+  };
+}
