@@ -1,0 +1,56 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { KafkaCluster } from '../tools/kafka/cluster.js';
+
+/** Where teardown finds the cluster this setup started (both run in jest's main process). */
+const CLUSTER_KEY = '__kafkaHarnessCluster__';
+
+/**
+ * Jest globalSetup for the e2e project: uses KAFKA_BROKERS when it is set (an external or
+ * `npm run kafka -- start` cluster), else starts a 1-broker KRaft cluster, exports its bootstrap
+ * as KAFKA_BROKERS (the tests run in this process with --runInBand, and workers inherit it) and
+ * leaves the handle on globalThis for test/global-teardown.ts.
+ */
+export default async function globalSetup(): Promise<void> {
+  const given = process.env.KAFKA_BROKERS?.trim();
+  if (given) {
+    console.log(`\n[e2e] Using KAFKA_BROKERS=${given}`);
+    return;
+  }
+  const harness = await loadHarness();
+  const t0 = Date.now();
+  const cluster = await harness.KafkaCluster.start({ brokers: 1 });
+  (globalThis as Record<string, unknown>)[CLUSTER_KEY] = cluster;
+  process.env.KAFKA_BROKERS = cluster.bootstrap;
+  console.log(`\n[e2e] Started local Kafka at ${cluster.bootstrap} in ${Date.now() - t0} ms`);
+}
+
+/**
+ * Imports tools/kafka/harness.ts. Jest loads this file through Node's own ESM loader, which
+ * neither maps `./x.js` to `./x.ts` nor compiles TypeScript, so the harness' sources are
+ * transpiled (types erased, no type check) into .build/jest-harness/ and imported from there.
+ */
+async function loadHarness(): Promise<{ KafkaCluster: typeof KafkaCluster }> {
+  const { default: ts } = await import('typescript');
+  const root = dirname(dirname(fileURLToPath(import.meta.url)));
+  const src = join(root, 'tools', 'kafka');
+  const out = join(root, '.build', 'jest-harness', 'tools', 'kafka');
+  mkdirSync(out, { recursive: true });
+  for (const file of readdirSync(src)) {
+    if (!file.endsWith('.ts') || file.endsWith('.spec.ts') || file === 'cli.ts') continue;
+    const { outputText } = ts.transpileModule(readFileSync(join(src, file), 'utf8'), {
+      fileName: file,
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: false,
+        useDefineForClassFields: false,
+      },
+    });
+    writeFileSync(join(out, file.replace(/\.ts$/, '.js')), outputText);
+  }
+  return (await import(pathToFileURL(join(out, 'harness.js')).href)) as {
+    KafkaCluster: typeof KafkaCluster;
+  };
+}
