@@ -20,6 +20,8 @@ import { DefaultPartitioner, type PartitionerFn } from './partitioning/partition
 import { TopicMetadataCache } from './partitioning/topic-metadata.js';
 import { BufferMemory } from './accumulator/buffer-memory.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
+import { OrderingGate } from './accumulator/ordering-gate.js';
+import type { EventDescriptor } from './metadata/event-descriptor.js';
 import { InvalidPartitionError } from './errors/invalid-partition.error.js';
 import type { OutgoingRecord } from './record/outgoing-record.js';
 import { RecordBuilder } from './record/record-builder.js';
@@ -67,6 +69,8 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private readonly defaultProfile: ReliabilityProfile;
   private readonly profiles = new Map<ReliabilitySpec, ReliabilityProfile>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Per topic: keeps appends in call order (see OrderingGate). */
+  private readonly gates = new Map<string, OrderingGate>();
   private closing = false;
 
   constructor(
@@ -114,7 +118,12 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     );
     const sender = new RecordSender(this.pool, o.requestTimeoutMs);
     this.accumulator = new RecordAccumulator(
-      { lingerMs: o.lingerMs, batchSize: o.batchSize, maxInFlightRequests: o.maxInFlightRequests },
+      {
+        lingerMs: o.lingerMs,
+        batchSize: o.batchSize,
+        maxInFlightRequests: o.maxInFlightRequests,
+        maxRequestSize: o.maxRequestSize,
+      },
       new BufferMemory(o.bufferMemory, o.maxBlockMs),
       sender.transmit,
     );
@@ -181,27 +190,36 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     await this.accumulator.flush(Promise.allSettled([...this.inFlight]));
   }
 
-  private async sendOne(event: object, options?: SendOptions): Promise<DeliveryReport> {
-    const prepared = await this.prepare(event, options);
-    const count = this.metadata.partitions(prepared.record.topic);
-    const partition = this.partitionFor(
-      prepared.record,
-      typeof count === 'number' ? count : await count,
-    );
-    return this.accumulator.append(
-      prepared.record,
-      partition,
-      prepared.profile,
-      prepared.compression,
-    );
+  private async sendOne(event: object, options: SendOptions = {}): Promise<DeliveryReport> {
+    const descriptor = this.describe(event);
+    const gate = this.gateFor(options.topic ?? descriptor.topic);
+    const ticket = gate.take();
+    let prepared: PreparedRecord;
+    let partition: number;
+    try {
+      prepared = await this.prepare(event, descriptor, options);
+      const count = this.metadata.partitions(prepared.record.topic);
+      partition = this.partitionFor(
+        prepared.record,
+        typeof count === 'number' ? count : await count,
+      );
+    } catch (error) {
+      gate.skip(ticket);
+      throw error;
+    }
+    const { record, profile, compression } = prepared;
+    return gate.run(ticket, () => this.accumulator.append(record, partition, profile, compression));
   }
 
   private async sendAll(
     events: readonly object[],
-    options?: SendOptions,
+    options: SendOptions = {},
   ): Promise<DeliveryReport[]> {
-    const prepared = await Promise.all(events.map((event) => this.prepare(event, options)));
-    return this.dispatch(prepared);
+    const descriptors = events.map((event) => this.describe(event));
+    const topics = descriptors.map((d) => options.topic ?? d.topic);
+    return this.dispatch(topics, () =>
+      Promise.all(events.map((event, i) => this.prepare(event, descriptors[i], options))),
+    );
   }
 
   private async sendRecords(
@@ -214,30 +232,53 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     compressionType(compression);
     const profile = this.profileFor(options.reliability);
     return this.dispatch(
-      records.map((raw) => ({ record: this.builder.fromRaw(topic, raw), profile, compression })),
+      records.map(() => topic),
+      async () =>
+        records.map((raw) => ({ record: this.builder.fromRaw(topic, raw), profile, compression })),
     );
   }
 
   /**
-   * Appends records in the order given (so per-partition order is call order), once every
-   * topic's partition count is known and every partition is checked: a bad one fails the
-   * whole call before any record is accepted.
+   * Appends several records in the order given (tickets are taken before anything
+   * async), once every topic's partition count is known and every partition checked:
+   * a bad record fails the whole call before any record is accepted.
    */
-  private async dispatch(prepared: readonly PreparedRecord[]): Promise<DeliveryReport[]> {
-    const counts = new Map<string, number>();
-    for (const { record } of prepared) {
-      if (!counts.has(record.topic))
-        counts.set(record.topic, await this.metadata.partitions(record.topic));
+  private async dispatch(
+    topics: readonly string[],
+    prepare: () => Promise<readonly PreparedRecord[]>,
+  ): Promise<DeliveryReport[]> {
+    const tickets = topics.map((topic) => ({ gate: this.gateFor(topic), ticket: 0 }));
+    for (const t of tickets) t.ticket = t.gate.take();
+    let prepared: readonly PreparedRecord[];
+    let partitions: number[];
+    try {
+      prepared = await prepare();
+      const counts = new Map<string, number>();
+      for (const { record } of prepared) {
+        if (!counts.has(record.topic)) {
+          counts.set(record.topic, await this.metadata.partitions(record.topic));
+        }
+      }
+      partitions = prepared.map(({ record }) =>
+        this.partitionFor(record, counts.get(record.topic)!),
+      );
+    } catch (error) {
+      for (const { gate, ticket } of tickets) gate.skip(ticket);
+      throw error;
     }
-    const partitions = prepared.map(({ record }) =>
-      this.partitionFor(record, counts.get(record.topic)!),
-    );
-    this.assertOpen();
     return Promise.all(
       prepared.map((p, i) =>
-        this.accumulator.append(p.record, partitions[i], p.profile, p.compression),
+        tickets[i].gate.run(tickets[i].ticket, () =>
+          this.accumulator.append(p.record, partitions[i], p.profile, p.compression),
+        ),
       ),
     );
+  }
+
+  private gateFor(topic: string): OrderingGate {
+    let gate = this.gates.get(topic);
+    if (!gate) this.gates.set(topic, (gate = new OrderingGate()));
+    return gate;
   }
 
   /** The explicit partition (checked against the topic), or the partitioner's choice. */
@@ -253,18 +294,25 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     return partition;
   }
 
-  private async prepare(event: unknown, options: SendOptions = {}): Promise<PreparedRecord> {
+  /** The event's decorators; throws InvalidEventError for anything but a decorated instance. */
+  private describe(event: unknown): EventDescriptor {
     this.assertOpen();
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       throw new InvalidEventError(Messages.invalidEvent(describe(event)));
     }
-    const descriptor = accessor.get(event.constructor);
+    return accessor.get(event.constructor);
+  }
+
+  private async prepare(
+    event: object,
+    descriptor: EventDescriptor,
+    options: SendOptions,
+  ): Promise<PreparedRecord> {
     if (this.validator) await this.validator.validate(event, descriptor.className);
     const record = this.builder.fromEvent(event, descriptor, options);
     const compression = options.compression ?? descriptor.compression ?? this.options.compression;
     compressionType(compression);
     const profile = this.profileFor(options.reliability ?? descriptor.reliability);
-    this.assertOpen();
     return { record, profile, compression };
   }
 

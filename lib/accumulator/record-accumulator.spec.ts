@@ -69,7 +69,7 @@ function setup(settings: Partial<AccumulatorSettings> = {}, memory = 1 << 20, ma
   const broker = new FakeBroker();
   const buffer = new BufferMemory(memory, maxBlockMs);
   const accumulator = new RecordAccumulator(
-    { lingerMs: 5, batchSize: 1000, maxInFlightRequests: 5, ...settings },
+    { lingerMs: 5, batchSize: 1000, maxInFlightRequests: 5, maxRequestSize: 1 << 20, ...settings },
     buffer,
     broker.transmit,
   );
@@ -96,8 +96,14 @@ describe('RecordAccumulator', () => {
     const a = accumulator.append(record('t', 700), 0, profile, 'none');
     const b = accumulator.append(record('t', 700), 0, profile, 'none');
     await Promise.all([a, b]);
-    // The first batch was full when the second record came: sent alone, then the second.
-    expect(broker.requests.map((r) => r[0].count)).toEqual([1, 1]);
+    // Two batches of one record each, drained together (one partition's batches may share
+    // a request up to maxRequestSize).
+    expect(broker.requests).toEqual([
+      [
+        { topic: 't', partition: 0, count: 1 },
+        { topic: 't', partition: 0, count: 1 },
+      ],
+    ]);
   });
 
   it('sends a partial batch once it has waited lingerMs, gathering concurrent sends', async () => {
@@ -152,6 +158,25 @@ describe('RecordAccumulator', () => {
       expect(ids).toEqual([...ids].sort((a, b) => a - b));
     }
     expect(broker.requests.length).toBeGreaterThan(1);
+  });
+
+  it('never has two requests in flight for one partition (order), while other partitions go on', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 5 });
+    broker.hold = true;
+    const first = accumulator.append(record('t', 10), 0, profile, 'none');
+    await tick();
+    const second = accumulator.append(record('t', 10), 0, profile, 'none');
+    const other = accumulator.append(record('t', 10), 1, profile, 'none');
+    await tick();
+    expect(broker.requests).toEqual([
+      [{ topic: 't', partition: 0, count: 1 }],
+      [{ topic: 't', partition: 1, count: 1 }],
+    ]);
+    broker.release();
+    await Promise.all([first, other]);
+    broker.release();
+    await second;
+    expect(broker.requests[2]).toEqual([{ topic: 't', partition: 0, count: 1 }]);
   });
 
   it('holds at most maxInFlightRequests requests; meanwhile records fill bigger batches', async () => {

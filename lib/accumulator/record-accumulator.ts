@@ -17,6 +17,8 @@ export interface AccumulatorSettings {
   readonly batchSize: number;
   /** Requests in flight per profile and codec [max.in.flight.requests.per.connection]. */
   readonly maxInFlightRequests: number;
+  /** Bytes of one partition's records in one request at most [max.request.size]. */
+  readonly maxRequestSize: number;
 }
 
 /**
@@ -37,6 +39,8 @@ interface Group {
   readonly compression: CompressionCodec;
   /** Per topic-partition, the batches in order: only the last one takes new records. */
   readonly queues: Map<string, ProducerBatch[]>;
+  /** Partitions with a request in flight: not drained again until it completes. */
+  readonly muted: Set<string>;
   inFlight: number;
   timer?: NodeJS.Timeout;
   immediate?: NodeJS.Immediate;
@@ -48,12 +52,15 @@ interface Group {
  * sent, one request carrying the oldest batch of each of its partitions, as soon as a
  * batch is full (`batchSize`), has waited `lingerMs`, or a flush asks; at most
  * `maxInFlightRequests` requests per group are in flight, and while they are, records
- * keep filling batches. Batches that wait past their delivery timeout fail with
- * DeliveryTimeoutError.
+ * keep filling batches. A partition with a request in flight is not drained again until
+ * that request completes: kafkajs may reorder concurrent requests before it numbers them,
+ * so this is what keeps each partition (and so each key) in order. Batches that wait past
+ * their delivery timeout fail with DeliveryTimeoutError.
  */
 export class RecordAccumulator {
   private readonly groups = new Map<string, Group>();
   private flushing = 0;
+  private closedWith?: Error;
 
   constructor(
     private readonly settings: AccumulatorSettings,
@@ -90,8 +97,12 @@ export class RecordAccumulator {
     }
   }
 
-  /** Fails every record not yet handed to the client, and every caller waiting for memory. */
+  /**
+   * Fails every record not yet handed to the client and every caller waiting for memory;
+   * later appends fail with the same error.
+   */
   abort(error: Error): void {
+    this.closedWith = error;
     this.memory.rejectWaiters(error);
     for (const group of this.groups.values()) {
       this.clearTimers(group);
@@ -118,6 +129,10 @@ export class RecordAccumulator {
     compression: CompressionCodec,
     reserved: number,
   ): Promise<DeliveryReport> {
+    if (this.closedWith) {
+      this.memory.release(reserved);
+      return Promise.reject(this.closedWith);
+    }
     return new Promise<DeliveryReport>((resolve, reject) => {
       const group = this.group(profile, compression);
       const slot = `${record.topic}\0${partition}`;
@@ -135,7 +150,9 @@ export class RecordAccumulator {
         queue.push(batch);
       }
       batch.add({ record, reserved, resolve, reject });
-      if (batch.bytes >= this.settings.batchSize || queue.length > 1) {
+      if (group.muted.has(slot)) {
+        if (!group.timer) this.schedule(group, this.nextWake(group, Date.now()));
+      } else if (batch.bytes >= this.settings.batchSize || queue.length > 1) {
         this.pump(group);
       } else if (this.settings.lingerMs === 0 || this.flushing > 0) {
         // Gather what else arrives in this turn of the event loop into the same request.
@@ -153,7 +170,7 @@ export class RecordAccumulator {
     const id = `${profile.id}|${compression}`;
     let group = this.groups.get(id);
     if (!group) {
-      group = { profile, compression, queues: new Map(), inFlight: 0 };
+      group = { profile, compression, queues: new Map(), muted: new Set(), inFlight: 0 };
       this.groups.set(id, group);
     }
     return group;
@@ -171,10 +188,11 @@ export class RecordAccumulator {
   }
 
   private ready(group: Group, now: number): boolean {
-    if (group.queues.size === 0) return false;
-    if (this.flushing > 0 || this.settings.lingerMs === 0) return true;
     const { batchSize, lingerMs } = this.settings;
-    for (const queue of group.queues.values()) {
+    const eager = this.flushing > 0 || lingerMs === 0;
+    for (const [slot, queue] of group.queues) {
+      if (group.muted.has(slot)) continue;
+      if (eager) return true;
       const head = queue[0];
       if (queue.length > 1 || head.bytes >= batchSize || now - head.createdAt >= lingerMs) {
         return true;
@@ -183,19 +201,34 @@ export class RecordAccumulator {
     return false;
   }
 
-  /** One request: the head batch of every partition of the group. */
+  /**
+   * One request: from every partition without a request in flight, its oldest batches
+   * (as many as fit in `maxRequestSize`; kafkajs writes them as one record batch).
+   */
   private send(group: Group): void {
     const batches: ProducerBatch[] = [];
+    const slots: string[] = [];
     let deadline = Infinity;
     for (const [slot, queue] of group.queues) {
-      const batch = queue.shift()!;
-      batches.push(batch);
-      deadline = Math.min(deadline, batch.createdAt + group.profile.deliveryTimeoutMs);
+      if (group.muted.has(slot)) continue;
+      let bytes = 0;
+      while (
+        queue.length > 0 &&
+        (bytes === 0 || bytes + queue[0].bytes <= this.settings.maxRequestSize)
+      ) {
+        const batch = queue.shift()!;
+        bytes += batch.bytes;
+        batches.push(batch);
+        deadline = Math.min(deadline, batch.createdAt + group.profile.deliveryTimeoutMs);
+      }
       if (queue.length === 0) group.queues.delete(slot);
+      group.muted.add(slot);
+      slots.push(slot);
     }
     group.inFlight++;
     void this.transmit(batches, group.profile, group.compression, deadline).then(() => {
       group.inFlight--;
+      for (const slot of slots) group.muted.delete(slot);
       for (const batch of batches) this.memory.release(batch.bytes);
       this.pump(group);
     });
@@ -217,10 +250,12 @@ export class RecordAccumulator {
   private nextWake(group: Group, now: number): number {
     let wake = Infinity;
     const blocked = group.inFlight >= this.settings.maxInFlightRequests;
-    for (const queue of group.queues.values()) {
+    for (const [slot, queue] of group.queues) {
       const head = queue[0];
       wake = Math.min(wake, head.createdAt + group.profile.deliveryTimeoutMs);
-      if (!blocked) wake = Math.min(wake, head.createdAt + this.settings.lingerMs);
+      if (!blocked && !group.muted.has(slot)) {
+        wake = Math.min(wake, head.createdAt + this.settings.lingerMs);
+      }
     }
     return Math.max(1, wake - now);
   }

@@ -93,8 +93,11 @@ export class RecordSender {
     const base = new Map<string, bigint>();
     for (const m of metadata)
       base.set(`${m.topicName}\0${m.partition}`, BigInt(m.baseOffset ?? -1));
+    // Several batches of one partition travel as one record batch: positions run on.
     for (const batch of batches) {
-      const first = profile.acks === 0 ? undefined : base.get(`${batch.topic}\0${batch.partition}`);
+      const slot = `${batch.topic}\0${batch.partition}`;
+      const first = profile.acks === 0 ? undefined : base.get(slot);
+      if (first !== undefined) base.set(slot, first + BigInt(batch.records.length));
       batch.records.forEach(({ record, resolve }, i) =>
         resolve({
           topic: batch.topic,
