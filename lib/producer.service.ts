@@ -233,8 +233,14 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     const profile = this.profileFor(options.reliability);
     return this.dispatch(
       records.map(() => topic),
-      async () =>
-        records.map((raw) => ({ record: this.builder.fromRaw(topic, raw), profile, compression })),
+      () =>
+        Promise.resolve(
+          records.map((raw) => ({
+            record: this.builder.fromRaw(topic, raw),
+            profile,
+            compression,
+          })),
+        ),
     );
   }
 

@@ -22,12 +22,13 @@ async function readBack(brokers: string[], expected: number): Promise<string[]> 
       60000,
     );
     void consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
+      eachMessage: ({ topic, partition, message }) => {
         lines.push(describe(topic, partition, message));
         if (lines.length >= expected) {
           clearTimeout(timer);
           resolve();
         }
+        return Promise.resolve();
       },
     });
   });

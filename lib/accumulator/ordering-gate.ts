@@ -25,10 +25,11 @@ export class OrderingGate {
     }
     return new Promise<T>((resolve, reject) => {
       this.parked.set(ticket, () => {
+        // Synchronously, so that no later ticket can slip in before it.
         try {
           fn().then(resolve, reject);
         } catch (error) {
-          reject(error as Error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
     });

@@ -1,2 +1,2 @@
 /** Record batch compression codecs. */
-export type CompressionCodec = 'none' | 'gzip';
+export type { CompressionCodec } from '../compression/compression-registry.js';
