@@ -3,6 +3,7 @@ export * from './errors/index.js';
 export * from './interfaces/index.js';
 export * from './partitioning/index.js';
 export * from './serialization/index.js';
+export { COMPRESSION_CODECS, ensureCodec } from './compression/index.js';
 export { EVENT_ID_HEADER, DEFAULT_PRODUCER_NAME } from './kafka-producer.constants.js';
 export { getProducerOptionsToken, getProducerToken } from './kafka-producer.utils.js';
 export { KafkaProducerModule } from './kafka-producer.module.js';

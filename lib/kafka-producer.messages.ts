@@ -34,8 +34,6 @@ export const Messages = {
   idempotentNeedsAcksAll: 'an idempotent producer needs acks -1 (all)',
   invalidKeyedBy:
     'a @KeyedBy spec is a field name, a non-empty array of field names, or a function',
-  unsupportedCompression: (codec: string) =>
-    `compression "${codec}" is not available: use 'none' or 'gzip'`,
   invalidPartition: (partition: unknown) =>
     `invalid partition ${String(partition)}: a partition is an integer >= 0`,
   noSuchPartition: (topic: string, partition: number, count: number) =>

@@ -28,7 +28,8 @@ import { RecordBuilder } from './record/record-builder.js';
 import { nestLogCreator } from './sender/kafkajs-logger.js';
 import { partitionerHook } from './sender/partitioner-hook.js';
 import { ProducerPool } from './sender/producer-pool.js';
-import { compressionType, RecordSender } from './sender/record-sender.js';
+import { RecordSender } from './sender/record-sender.js';
+import { ensureCodec, isCodecReady } from './compression/compression-registry.js';
 import { resolveSerializer } from './serialization/serializer-registry.js';
 import { withTimeout } from './utils/with-timeout.js';
 import { EventValidator } from './validation/event-validator.js';
@@ -89,7 +90,6 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       resolveSerializer(o.keySerializer),
       o.maxRequestSize,
     );
-    compressionType(o.compression);
     this.defaultProfile = resolveReliability(o.reliability, o.deliveryTimeoutMs);
     this.partitioner = o.partitioner ?? new DefaultPartitioner(o.batchSize).partition;
     const kafka = new Kafka({
@@ -129,8 +129,12 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  /** Connects the default profile's producer unless `connect: 'lazy'`; throws after its retries. */
+  /**
+   * Loads the default codec, and connects the default profile's producer unless
+   * `connect: 'lazy'`; throws after its retries.
+   */
   async onModuleInit(): Promise<void> {
+    await ensureCodec(this.options.compression);
     if (this.options.connect === 'eager') await this.pool.get(this.defaultProfile);
   }
 
@@ -229,7 +233,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   ): Promise<DeliveryReport[]> {
     this.assertOpen();
     const compression = options.compression ?? this.options.compression;
-    compressionType(compression);
+    if (!isCodecReady(compression)) await ensureCodec(compression);
     const profile = this.profileFor(options.reliability);
     return this.dispatch(
       records.map(() => topic),
@@ -317,7 +321,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     if (this.validator) await this.validator.validate(event, descriptor.className);
     const record = this.builder.fromEvent(event, descriptor, options);
     const compression = options.compression ?? descriptor.compression ?? this.options.compression;
-    compressionType(compression);
+    if (!isCodecReady(compression)) await ensureCodec(compression);
     const profile = this.profileFor(options.reliability ?? descriptor.reliability);
     return { record, profile, compression };
   }

@@ -15,7 +15,7 @@ export function brokersFromEnv(): string[] {
       isGlobal: true,
       useFactory: () => ({
         client: { clientId: 'orders-sample', brokers: brokersFromEnv() },
-        producer: { compression: 'gzip' },
+        producer: { compression: 'lz4', lingerMs: 5 },
       }),
     }),
     KafkaProducerModule.forRoot({

@@ -5,7 +5,8 @@ export const ZSTD_PACKAGE = '@mongodb-js/zstd';
 
 /**
  * Compression level: 3, zstd's own default and the Java producer's (`compression.zstd.level`
- * defaults to 3), a good speed/ratio balance for record batches.
+ * defaults to 3), a good speed/ratio balance for record batches. (`@mongodb-js/zstd` 1.x drops
+ * the level argument and always uses zstd's default, which is this same 3; later lines honour it.)
  */
 export const ZSTD_LEVEL = 3;
 

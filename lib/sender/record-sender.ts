@@ -1,25 +1,12 @@
-import { CompressionTypes, type Message, type RecordMetadata, type TopicMessages } from 'kafkajs';
+import type { Message, RecordMetadata, TopicMessages } from 'kafkajs';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
-import { ConfigurationError } from '../errors/configuration.error.js';
+import { compressionType } from '../compression/compression-registry.js';
 import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
 import type { CompressionCodec } from '../interfaces/compression.interface.js';
 import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
-import { Messages } from '../kafka-producer.messages.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { toProducerError } from './error-mapper.js';
 import type { ProducerPool } from './producer-pool.js';
-
-const CODECS: Record<string, CompressionTypes> = {
-  none: CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
-};
-
-/** The kafkajs code of a codec; throws ConfigurationError for one that is not available. */
-export function compressionType(codec: CompressionCodec): CompressionTypes {
-  const type = CODECS[codec];
-  if (type === undefined) throw new ConfigurationError(Messages.unsupportedCompression(codec));
-  return type;
-}
 
 function toMessage(record: OutgoingRecord, partition: number): Message {
   return {
