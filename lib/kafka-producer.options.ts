@@ -4,6 +4,7 @@ import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-opt
 import type { ReliabilitySpec } from './interfaces/reliability.interface.js';
 import type { SerializerRef } from './interfaces/serializer.interface.js';
 import type { PartitionerFn } from './partitioning/partitioner.js';
+import type { ProducerListener } from './interfaces/producer-listener.interface.js';
 import { DEFAULT_MAX_REQUEST_SIZE } from './kafka-producer.constants.js';
 
 /** Module options with every default filled in. */
@@ -22,6 +23,9 @@ export interface ResolvedProducerOptions {
   readonly maxBlockMs: number;
   readonly metadataMaxAgeMs: number;
   readonly partitioner?: PartitionerFn;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+  readonly listeners: readonly ProducerListener[];
   readonly reliability: ReliabilitySpec;
   readonly serializer: SerializerRef;
   readonly keySerializer: SerializerRef;
@@ -53,6 +57,9 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     maxBlockMs: producer.maxBlockMs ?? 60000,
     metadataMaxAgeMs: producer.metadataMaxAgeMs ?? 300000,
     partitioner: producer.partitioner,
+    retryBackoffMs: producer.retryBackoffMs ?? 100,
+    retryBackoffMaxMs: producer.retryBackoffMaxMs ?? 1000,
+    listeners: options.listeners ?? [],
     reliability: options.reliability ?? 'all',
     serializer: options.serializer ?? 'json',
     keySerializer: options.keySerializer ?? 'string',

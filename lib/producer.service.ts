@@ -22,6 +22,8 @@ import { BufferMemory } from './accumulator/buffer-memory.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
 import { OrderingGate } from './accumulator/ordering-gate.js';
 import type { EventDescriptor } from './metadata/event-descriptor.js';
+import type { KafkaProducerError } from './errors/kafka-producer.error.js';
+import type { FailedRecord, ProducerListener } from './interfaces/producer-listener.interface.js';
 import { InvalidPartitionError } from './errors/invalid-partition.error.js';
 import type { OutgoingRecord } from './record/outgoing-record.js';
 import { RecordBuilder } from './record/record-builder.js';
@@ -98,7 +100,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       logCreator: nestLogCreator(this.logger),
       ...o.client,
     });
-    this.metadata = new TopicMetadataCache(kafka, {
+    this.metadata = new TopicMetadataCache(kafka, this.logger, {
       brokers: o.brokers,
       allowAutoTopicCreation: o.allowAutoTopicCreation,
       maxBlockMs: o.maxBlockMs,
@@ -113,10 +115,12 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
         timeoutMs: o.connectTimeoutMs,
         maxInFlightRequests: o.maxInFlightRequests,
         allowAutoTopicCreation: o.allowAutoTopicCreation,
+        retryBackoffMs: o.retryBackoffMs,
+        retryBackoffMaxMs: o.retryBackoffMaxMs,
       },
       this.logger,
     );
-    const sender = new RecordSender(this.pool, o.requestTimeoutMs);
+    const sender = new RecordSender(this.pool, o.requestTimeoutMs, this.logger);
     this.accumulator = new RecordAccumulator(
       {
         lingerMs: o.lingerMs,
@@ -209,10 +213,14 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       );
     } catch (error) {
       gate.skip(ticket);
+      this.tellError(error, { topic: options.topic ?? descriptor.topic, event });
       throw error;
     }
     const { record, profile, compression } = prepared;
-    return gate.run(ticket, () => this.accumulator.append(record, partition, profile, compression));
+    return this.observe(
+      gate.run(ticket, () => this.accumulator.append(record, partition, profile, compression)),
+      { topic: record.topic, event },
+    );
   }
 
   private async sendAll(
@@ -221,8 +229,10 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   ): Promise<DeliveryReport[]> {
     const descriptors = events.map((event) => this.describe(event));
     const topics = descriptors.map((d) => options.topic ?? d.topic);
-    return this.dispatch(topics, () =>
-      Promise.all(events.map((event, i) => this.prepare(event, descriptors[i], options))),
+    return this.dispatch(
+      topics,
+      () => Promise.all(events.map((event, i) => this.prepare(event, descriptors[i], options))),
+      events,
     );
   }
 
@@ -256,6 +266,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private async dispatch(
     topics: readonly string[],
     prepare: () => Promise<readonly PreparedRecord[]>,
+    events?: readonly object[],
   ): Promise<DeliveryReport[]> {
     const tickets = topics.map((topic) => ({ gate: this.gateFor(topic), ticket: 0 }));
     for (const t of tickets) t.ticket = t.gate.take();
@@ -274,15 +285,44 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       );
     } catch (error) {
       for (const { gate, ticket } of tickets) gate.skip(ticket);
+      topics.forEach((topic, i) => this.tellError(error, { topic, event: events?.[i] }));
       throw error;
     }
     return Promise.all(
       prepared.map((p, i) =>
-        tickets[i].gate.run(tickets[i].ticket, () =>
-          this.accumulator.append(p.record, partitions[i], p.profile, p.compression),
+        this.observe(
+          tickets[i].gate.run(tickets[i].ticket, () =>
+            this.accumulator.append(p.record, partitions[i], p.profile, p.compression),
+          ),
+          { topic: p.record.topic, event: events?.[i] },
         ),
       ),
     );
+  }
+
+  /** Tells the listeners of a record's outcome once it settles. */
+  private observe(promise: Promise<DeliveryReport>, record: FailedRecord): Promise<DeliveryReport> {
+    if (this.options.listeners.length > 0) {
+      promise.then(
+        (report) => this.tell((l) => l.onSuccess?.(report)),
+        (error: unknown) => this.tellError(error, record),
+      );
+    }
+    return promise;
+  }
+
+  private tellError(error: unknown, record: FailedRecord): void {
+    this.tell((l) => l.onError?.(error as KafkaProducerError, record));
+  }
+
+  private tell(call: (listener: ProducerListener) => void): void {
+    for (const listener of this.options.listeners) {
+      try {
+        call(listener);
+      } catch (error) {
+        this.logger.error(`a ProducerListener threw: ${String(error)}`);
+      }
+    }
   }
 
   private gateFor(topic: string): OrderingGate {

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaCluster } from '../tools/kafka/cluster.js';
 
 /** Where teardown finds the cluster this setup started (both run in jest's main process). */
@@ -23,7 +24,36 @@ export default async function globalSetup(): Promise<void> {
   const cluster = await harness.KafkaCluster.start({ brokers: 1 });
   (globalThis as Record<string, unknown>)[CLUSTER_KEY] = cluster;
   process.env.KAFKA_BROKERS = cluster.bootstrap;
+  await warmUpGroupCoordinator(cluster.bootstrap.split(','));
   console.log(`\n[e2e] Started local Kafka at ${cluster.bootstrap} in ${Date.now() - t0} ms`);
+}
+
+/**
+ * A fresh broker creates __consumer_offsets on the first group join and answers
+ * "coordinator is loading" meanwhile, which kafkajs consumers do not survive. Join one
+ * throwaway group here, retrying, so that tests' consumers find a ready coordinator.
+ */
+async function warmUpGroupCoordinator(brokers: string[]): Promise<void> {
+  const kafka = new Kafka({ clientId: 'e2e-warm-up', brokers, logLevel: logLevel.NOTHING });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const consumer = kafka.consumer({ groupId: 'e2e-warm-up' });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['e2e-warm-up'], fromBeginning: true });
+      const joined = new Promise<void>((resolve) =>
+        consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
+      );
+      await consumer.run({ eachMessage: () => Promise.resolve() });
+      await joined;
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import type { CompressionCodec } from './compression.interface.js';
 import type { ReliabilitySpec } from './reliability.interface.js';
 import type { SerializerRef } from './serializer.interface.js';
 import type { PartitionerFn } from '../partitioning/partitioner.js';
+import type { ProducerListener } from './producer-listener.interface.js';
 
 /** Producer settings; the defaults follow today's Java producer. */
 export interface ProducerSettings {
@@ -36,6 +37,10 @@ export interface ProducerSettings {
    * built-in partitioner (murmur2 of the key bytes; sticky for keyless records).
    */
   partitioner?: PartitionerFn;
+  /** First wait before a failed request is retried (Java `retry.backoff.ms`); it doubles per retry, with ±20% jitter. Default 100. */
+  retryBackoffMs?: number;
+  /** Longest wait between retries (Java `retry.backoff.max.ms`). Default 1000. */
+  retryBackoffMaxMs?: number;
   /** Partition counts are refreshed when older than this (Java `metadata.max.age.ms`). Default 300000. */
   metadataMaxAgeMs?: number;
 }
@@ -46,6 +51,8 @@ export interface KafkaProducerModuleOptions {
   client: KafkaConfig;
   /** Producer settings (see `ProducerSettings` for each default). */
   producer?: ProducerSettings;
+  /** Told of every record's outcome, like Spring's ProducerListener. Default none. */
+  listeners?: ProducerListener[];
   /** Reliability of events without `@Reliability`. Default `'all'` (acks -1, idempotent). */
   reliability?: ReliabilitySpec;
   /** Value serializer of events whose `@KafkaEvent` names none. Default `'json'`. */

@@ -1,3 +1,4 @@
+import type { Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { toProducerError } from '../sender/error-mapper.js';
 import { SendFailedError } from '../errors/send-failed.error.js';
@@ -44,6 +45,7 @@ export class TopicMetadataCache {
 
   constructor(
     private readonly kafka: Kafka,
+    private readonly logger: Logger,
     private readonly settings: TopicMetadataSettings,
   ) {}
 
@@ -61,7 +63,14 @@ export class TopicMetadataCache {
 
   /** Records a count seen elsewhere (the partitioner hook sees kafkajs's metadata). */
   update(topic: string, partitions: number): void {
-    if (partitions > 0) this.counts.set(topic, { partitions, fetchedAt: Date.now() });
+    if (partitions <= 0) return;
+    const before = this.counts.get(topic)?.partitions;
+    if (before !== partitions) {
+      this.logger.log(
+        `metadata: topic ${topic} has ${partitions} partition(s)${before ? ` (was ${before})` : ''}`,
+      );
+    }
+    this.counts.set(topic, { partitions, fetchedAt: Date.now() });
   }
 
   async close(): Promise<void> {

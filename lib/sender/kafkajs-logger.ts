@@ -9,6 +9,8 @@ export function nestLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry): void => {
       const { message, ...extra } = log;
+      // The module bounds retries by the delivery timeout on purpose (see retry-policy).
+      if (message.startsWith('Limiting retries for the idempotent producer')) return;
       const text = `${message} ${JSON.stringify(extra)}`;
       if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(text);
       else if (level === logLevel.INFO) logger.log(text);

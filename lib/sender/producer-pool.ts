@@ -4,6 +4,7 @@ import { ProducerNotConnectedError } from '../errors/producer-not-connected.erro
 import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
 import { Messages } from '../kafka-producer.messages.js';
 import { withTimeout } from '../utils/with-timeout.js';
+import { retryOptions } from './retry-policy.js';
 
 /** How the pool connects. */
 export interface ConnectPolicy {
@@ -14,6 +15,8 @@ export interface ConnectPolicy {
   readonly timeoutMs: number;
   readonly maxInFlightRequests: number;
   readonly allowAutoTopicCreation: boolean;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
 }
 
 interface Entry {
@@ -44,7 +47,7 @@ export class ProducerPool {
     if (!entry) {
       const producer = this.kafka.producer({
         idempotent: profile.idempotent,
-        retry: { retries: profile.retries },
+        retry: retryOptions(profile, this.policy),
         maxInFlightRequests: this.policy.maxInFlightRequests,
         allowAutoTopicCreation: this.policy.allowAutoTopicCreation,
         createPartitioner: this.createPartitioner,

@@ -1,3 +1,4 @@
+import type { Logger } from '@nestjs/common';
 import type { Message, RecordMetadata, TopicMessages } from 'kafkajs';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import { compressionType } from '../compression/compression-registry.js';
@@ -27,6 +28,7 @@ export class RecordSender {
   constructor(
     private readonly pool: ProducerPool,
     private readonly requestTimeoutMs: number,
+    private readonly logger: Logger,
   ) {}
 
   /** The accumulator's Transmit: settles every record, resolves when kafkajs is done. */
@@ -56,6 +58,9 @@ export class RecordSender {
       });
       this.settle(batches, metadata, profile);
     } catch (error) {
+      const first = toProducerError(error, batches[0].topic);
+      const records = batches.reduce((n, batch) => n + batch.records.length, 0);
+      this.logger.warn(`gave up on ${records} record(s) (${first.name}): ${first.message}`);
       for (const batch of batches) batch.fail(toProducerError(error, batch.topic));
     } finally {
       clearTimeout(timer);

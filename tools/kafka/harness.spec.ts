@@ -15,8 +15,9 @@ describe('parseBrokers', () => {
   it('splits, trims and drops blanks', () => {
     expect(parseBrokers(' 127.0.0.1:1, 127.0.0.1:2 ,')).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
   });
-  it('is undefined when unset or blank', () => {
-    expect(parseBrokers(undefined)).toBeUndefined();
+  it('is undefined when blank', () => {
+    // (not parseBrokers(undefined): that reads KAFKA_BROKERS, which the e2e setup sets)
+    expect(parseBrokers('')).toBeUndefined();
     expect(parseBrokers(' , ')).toBeUndefined();
   });
 });
@@ -68,6 +69,21 @@ describe('broker config', () => {
       ]),
     );
     expect(lines.filter((l) => l.startsWith('min.insync.replicas='))).toHaveLength(1);
+  });
+
+  it('adds an EXTERNAL listener advertising another port (a proxy) when asked; brokers replicate over PLAINTEXT', () => {
+    const node = { ...nodes[0], externalPort: 9201, externalAdvertisedPort: 9301 };
+    const lines = renderServerProperties({ node, all: nodes, logDir: '/d', config: {} })
+      .trim()
+      .split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'listeners=PLAINTEXT://127.0.0.1:9001,CONTROLLER://127.0.0.1:9101,EXTERNAL://127.0.0.1:9201',
+        'advertised.listeners=PLAINTEXT://127.0.0.1:9001,EXTERNAL://127.0.0.1:9301',
+        'inter.broker.listener.name=PLAINTEXT',
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT',
+      ]),
+    );
   });
 });
 
