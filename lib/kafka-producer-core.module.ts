@@ -6,8 +6,21 @@ import type {
   KafkaProducerOptionsFactory,
 } from './interfaces/kafka-producer-options.interface.js';
 import { DEFAULT_PRODUCER_NAME } from './kafka-producer.constants.js';
-import { getProducerOptionsToken, getProducerToken } from './kafka-producer.utils.js';
+import {
+  getOutboxToken,
+  getProducerOptionsToken,
+  getProducerToken,
+} from './kafka-producer.utils.js';
+import { OutboxService } from './outbox/outbox.service.js';
 import { ProducerService } from './producer.service.js';
+
+function outboxProvider(name?: string): Provider {
+  return {
+    provide: getOutboxToken(name),
+    useFactory: (producer: ProducerService) => new OutboxService(producer),
+    inject: [getProducerToken(name)],
+  };
+}
 
 function producerProvider(name?: string): Provider {
   return {
@@ -48,8 +61,9 @@ export class KafkaProducerCoreModule {
       providers: [
         { provide: getProducerOptionsToken(options.name), useValue: options },
         producerProvider(options.name),
+        outboxProvider(options.name),
       ],
-      exports: [token],
+      exports: [token, getOutboxToken(options.name)],
     };
   }
 
@@ -59,8 +73,12 @@ export class KafkaProducerCoreModule {
       module: KafkaProducerCoreModule,
       global: options.isGlobal ?? false,
       imports: options.imports ?? [],
-      providers: [...asyncOptionsProviders(options), producerProvider(options.name)],
-      exports: [token],
+      providers: [
+        ...asyncOptionsProviders(options),
+        producerProvider(options.name),
+        outboxProvider(options.name),
+      ],
+      exports: [token, getOutboxToken(options.name)],
     };
   }
 }

@@ -24,3 +24,6 @@ export const DEFAULT_MAX_REQUEST_SIZE = 1048576;
 
 /** Kafka's legal topic names: 1 to 249 of [a-zA-Z0-9._-], not "." or "..". */
 export const TOPIC_NAME_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** Metadata key of `@Outboxed`. */
+export const OUTBOXED_METADATA = 'kafka-producer:outboxed';

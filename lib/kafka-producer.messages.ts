@@ -45,4 +45,5 @@ export const Messages = {
   metadataTimeout: (topic: string, ms: number) =>
     `no partition metadata for topic ${topic} within maxBlockMs (${ms} ms)`,
   abandoned: 'the producer shut down before this record was sent',
+  noOutbox: 'this producer has no outbox: set the outbox option of KafkaProducerModule.forRoot',
 } as const;

@@ -5,6 +5,7 @@ import type { ReliabilitySpec } from './interfaces/reliability.interface.js';
 import type { SerializerRef } from './interfaces/serializer.interface.js';
 import type { PartitionerFn } from './partitioning/partitioner.js';
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
+import type { OutboxOptions } from './outbox/outbox-options.interface.js';
 import { DEFAULT_MAX_REQUEST_SIZE } from './kafka-producer.constants.js';
 
 /** Module options with every default filled in. */
@@ -26,6 +27,7 @@ export interface ResolvedProducerOptions {
   readonly retryBackoffMs: number;
   readonly retryBackoffMaxMs: number;
   readonly listeners: readonly ProducerListener[];
+  readonly outbox?: OutboxOptions;
   readonly reliability: ReliabilitySpec;
   readonly serializer: SerializerRef;
   readonly keySerializer: SerializerRef;
@@ -60,6 +62,7 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     retryBackoffMs: producer.retryBackoffMs ?? 100,
     retryBackoffMaxMs: producer.retryBackoffMaxMs ?? 1000,
     listeners: options.listeners ?? [],
+    outbox: options.outbox,
     reliability: options.reliability ?? 'all',
     serializer: options.serializer ?? 'json',
     keySerializer: options.keySerializer ?? 'string',

@@ -35,6 +35,17 @@ import { ensureCodec, isCodecReady } from './compression/compression-registry.js
 import { resolveSerializer } from './serialization/serializer-registry.js';
 import { withTimeout } from './utils/with-timeout.js';
 import { EventValidator } from './validation/event-validator.js';
+import { ConfigurationError } from './errors/configuration.error.js';
+import { OutboxFallback } from './outbox/outbox-fallback.js';
+import { fromOutboxRow, toOutboxRecord } from './outbox/outbox-record.mapper.js';
+import { OutboxRelay, resolveRelayOptions } from './outbox/outbox-relay.js';
+import type {
+  OutboxRecord,
+  OutboxRow,
+  OutboxStats,
+  OutboxStore,
+} from './outbox/stores/outbox-store.interface.js';
+import { unitOfWork } from './outbox/unit-of-work.js';
 
 /** Decorator metadata is per class, so one cache serves every producer. */
 const accessor = new EventMetadataAccessor();
@@ -44,6 +55,18 @@ interface PreparedRecord {
   readonly record: OutgoingRecord;
   readonly profile: ReliabilityProfile;
   readonly compression: CompressionCodec;
+}
+
+/** The report of a record not (yet) acknowledged: staged or deferred. */
+function pendingReport(record: OutgoingRecord): DeliveryReport {
+  return {
+    topic: record.topic,
+    partition: record.partition ?? -1,
+    offset: '-1',
+    key: record.keyValue,
+    timestamp: String(record.timestamp),
+    eventId: record.eventId,
+  };
 }
 
 function describe(value: unknown): string {
@@ -69,6 +92,9 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private readonly accumulator: RecordAccumulator;
   private readonly metadata: TopicMetadataCache;
   private readonly partitioner: PartitionerFn;
+  /** The outbox's store, relay and fallback, when the module has an outbox. */
+  private readonly outbox?: { store: OutboxStore; relay: OutboxRelay };
+  private readonly fallback?: OutboxFallback;
   private readonly defaultProfile: ReliabilityProfile;
   private readonly profiles = new Map<ReliabilitySpec, ReliabilityProfile>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -127,10 +153,31 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
         batchSize: o.batchSize,
         maxInFlightRequests: o.maxInFlightRequests,
         maxRequestSize: o.maxRequestSize,
+        failFollowers: o.outbox !== undefined && o.outbox.fallback !== false,
       },
       new BufferMemory(o.bufferMemory, o.maxBlockMs),
       sender.transmit,
     );
+    if (o.outbox) {
+      const { store } = o.outbox;
+      const relayProfile = resolveReliability('all', o.deliveryTimeoutMs);
+      if (o.outbox.fallback !== false) {
+        this.fallback = new OutboxFallback(
+          store,
+          this.logger,
+          () => this.outbox?.relay.wake(),
+          pendingReport,
+        );
+      }
+      const relay = new OutboxRelay(
+        store,
+        (row) => this.publishStored(row, relayProfile),
+        resolveRelayOptions(o.outbox.relay),
+        this.logger,
+        (row) => this.fallback?.finished(row),
+      );
+      this.outbox = { store, relay };
+    }
   }
 
   /**
@@ -139,7 +186,13 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
    */
   async onModuleInit(): Promise<void> {
     await ensureCodec(this.options.compression);
+    if (this.outbox) {
+      await this.outbox.store.init();
+      await this.fallback?.init();
+      if (!this.outbox.store.durable) this.logger.warn('the outbox store is not durable (memory)');
+    }
     if (this.options.connect === 'eager') await this.pool.get(this.defaultProfile);
+    if (this.outbox?.relay.options.enabled) this.outbox.relay.start();
   }
 
   /**
@@ -149,18 +202,60 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
    */
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
-    if (this.inFlight.size > 0) {
-      this.logger.log(`shutting down: flushing ${this.inFlight.size} send(s)`);
-      const { shutdownTimeoutMs } = this.options;
-      await withTimeout(this.flush(), shutdownTimeoutMs, () => new Error('timeout')).catch(() =>
+    const { shutdownTimeoutMs } = this.options;
+    const settle = (what: Promise<unknown>) =>
+      withTimeout(what, shutdownTimeoutMs, () => new Error('timeout')).catch(() =>
         this.logger.warn(`${this.inFlight.size} send(s) unfinished after ${shutdownTimeoutMs} ms`),
       );
+    await this.outbox?.relay.stop();
+    if (this.inFlight.size > 0) {
+      this.logger.log(`shutting down: flushing ${this.inFlight.size} send(s)`);
+      await settle(this.flush());
     }
+    // What is still unsent fails now; with the outbox's fallback mode it is stored instead.
     this.accumulator.abort(
       new ProducerNotConnectedError(Messages.abandoned, this.options.brokers, { retriable: true }),
     );
+    if (this.inFlight.size > 0) await settle(Promise.allSettled([...this.inFlight]));
     await this.pool.disconnectAll();
     await this.metadata.close().catch((error: unknown) => this.logger.error(String(error)));
+    await this.outbox?.store.close().catch((error: unknown) => this.logger.error(String(error)));
+  }
+
+  /** The outbox's backlog, oldest waiting row's age and dead rows; undefined without an outbox. */
+  outboxStats(): Promise<OutboxStats> | undefined {
+    return this.outbox?.relay.stats();
+  }
+
+  /**
+   * Checks and serializes events for the outbox without sending them (OutboxService):
+   * each gets its event id now, which the relay keeps.
+   * @internal
+   */
+  async recordsForOutbox(
+    events: readonly object[],
+  ): Promise<{ store: OutboxStore; records: OutboxRecord[]; wake: () => void }> {
+    const outbox = this.outbox;
+    if (!outbox) throw new ConfigurationError(Messages.noOutbox);
+    const records = await Promise.all(
+      events.map(async (event) => (await this.prepare(event, this.describe(event), {})).record),
+    );
+    return {
+      store: outbox.store,
+      records: records.map(toOutboxRecord),
+      wake: () => outbox.relay.wake(),
+    };
+  }
+
+  /** The relay's send: the stored bytes, acks all, no fallback (the row stays until acked). */
+  private async publishStored(
+    row: OutboxRow,
+    profile: ReliabilityProfile,
+  ): Promise<DeliveryReport> {
+    const record = fromOutboxRow(row);
+    const count = this.metadata.partitions(record.topic);
+    const partition = this.partitionFor(record, typeof count === 'number' ? count : await count);
+    return this.accumulator.append(record, partition, profile, this.options.compression);
   }
 
   /**
@@ -201,26 +296,73 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private async sendOne(event: object, options: SendOptions = {}): Promise<DeliveryReport> {
     const descriptor = this.describe(event);
     const gate = this.gateFor(options.topic ?? descriptor.topic);
-    const ticket = gate.take();
+    const work = unitOfWork.getStore();
+    if (!work) {
+      return this.submit(gate, gate.take(), () => this.prepare(event, descriptor, options), event);
+    }
+    // Inside an @Outboxed() handler: check and build now, publish once the handler succeeded.
     let prepared: PreparedRecord;
-    let partition: number;
     try {
       prepared = await this.prepare(event, descriptor, options);
+    } catch (error) {
+      this.tellError(error, { topic: options.topic ?? descriptor.topic, event });
+      throw error;
+    }
+    work.stage(() =>
+      this.track(this.submit(gate, gate.take(), () => Promise.resolve(prepared), event)),
+    );
+    return { ...pendingReport(prepared.record), staged: true };
+  }
+
+  /**
+   * Appends one record in its ticket's turn, once checked and partitioned. With the
+   * outbox's fallback mode, a retriable failure (here or in delivery) stores it instead.
+   */
+  private async submit(
+    gate: OrderingGate,
+    ticket: number,
+    prepare: () => Promise<PreparedRecord>,
+    event?: object,
+  ): Promise<DeliveryReport> {
+    let prepared: PreparedRecord | undefined;
+    let partition: number;
+    try {
+      prepared = await prepare();
       const count = this.metadata.partitions(prepared.record.topic);
       partition = this.partitionFor(
         prepared.record,
         typeof count === 'number' ? count : await count,
       );
     } catch (error) {
+      const fallback = this.fallback;
+      if (prepared && fallback?.takes(error)) {
+        const record = prepared.record;
+        return this.observe(
+          gate.run(ticket, () => fallback.defer(record)),
+          { topic: record.topic, event },
+        );
+      }
       gate.skip(ticket);
-      this.tellError(error, { topic: options.topic ?? descriptor.topic, event });
+      this.tellError(error, { topic: prepared?.record.topic ?? '', event });
       throw error;
     }
-    const { record, profile, compression } = prepared;
+    const ready = prepared;
     return this.observe(
-      gate.run(ticket, () => this.accumulator.append(record, partition, profile, compression)),
-      { topic: record.topic, event },
+      gate.run(ticket, () => this.appendOrDefer(ready, partition)),
+      { topic: ready.record.topic, event },
     );
+  }
+
+  private appendOrDefer(prepared: PreparedRecord, partition: number): Promise<DeliveryReport> {
+    const { record, profile, compression } = prepared;
+    const fallback = this.fallback;
+    if (fallback?.holds(record)) return fallback.defer(record);
+    const sent = this.accumulator.append(record, partition, profile, compression);
+    if (!fallback) return sent;
+    return sent.catch((error: unknown) => {
+      if (fallback.takes(error)) return fallback.defer(record);
+      throw error;
+    });
   }
 
   private async sendAll(
@@ -291,9 +433,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     return Promise.all(
       prepared.map((p, i) =>
         this.observe(
-          tickets[i].gate.run(tickets[i].ticket, () =>
-            this.accumulator.append(p.record, partitions[i], p.profile, p.compression),
-          ),
+          tickets[i].gate.run(tickets[i].ticket, () => this.appendOrDefer(p, partitions[i])),
           { topic: p.record.topic, event: events?.[i] },
         ),
       ),

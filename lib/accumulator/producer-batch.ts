@@ -28,7 +28,11 @@ export class ProducerBatch {
     this.bytes += pending.reserved;
   }
 
+  /** The error the batch failed with, if it did. */
+  failure?: Error;
+
   fail(error: Error): void {
+    this.failure ??= error;
     for (const pending of this.records) pending.reject(error);
   }
 }

@@ -19,6 +19,12 @@ export interface AccumulatorSettings {
   readonly maxInFlightRequests: number;
   /** Bytes of one partition's records in one request at most [max.request.size]. */
   readonly maxRequestSize: number;
+  /**
+   * When a partition's request fails with a retriable error, fail the batches queued
+   * behind it with the same error, so that nothing overtakes the failed records (the
+   * outbox's fallback mode stores them all, in order). Default false.
+   */
+  readonly failFollowers?: boolean;
 }
 
 /**
@@ -228,10 +234,21 @@ export class RecordAccumulator {
     group.inFlight++;
     void this.transmit(batches, group.profile, group.compression, deadline).then(() => {
       group.inFlight--;
+      if (this.settings.failFollowers) this.failFollowers(group, batches);
       for (const slot of slots) group.muted.delete(slot);
       for (const batch of batches) this.memory.release(batch.bytes);
       this.pump(group);
     });
+  }
+
+  private failFollowers(group: Group, sent: ProducerBatch[]): void {
+    for (const batch of sent) {
+      const failure = batch.failure;
+      if (!(failure as { retriable?: boolean } | undefined)?.retriable) continue;
+      const slot = `${batch.topic}\0${batch.partition}`;
+      for (const follower of group.queues.get(slot) ?? []) this.drop(follower, failure!);
+      group.queues.delete(slot);
+    }
   }
 
   /** Fails batches that waited in the accumulator past their delivery timeout. */

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { getProducerToken } from '../kafka-producer.utils.js';
+import { getOutboxToken, getProducerToken } from '../kafka-producer.utils.js';
 
 /**
  * Injects the producer registered under `name` (`KafkaProducerModule.forRoot({ ..., name })`);
@@ -7,3 +7,7 @@ import { getProducerToken } from '../kafka-producer.utils.js';
  */
 export const InjectProducer = (name?: string): ParameterDecorator & PropertyDecorator =>
   Inject(getProducerToken(name));
+
+/** Injects the OutboxService of the producer registered under `name` (default: the default producer's). */
+export const InjectOutbox = (name?: string): ParameterDecorator & PropertyDecorator =>
+  Inject(getOutboxToken(name));

@@ -10,4 +10,11 @@ export interface DeliveryReport {
   readonly timestamp: string;
   /** The record's `x-event-id` header (UUIDv7). */
   readonly eventId: string;
+  /**
+   * Fallback mode: Kafka failed (or the key had events waiting), so the record is in the
+   * outbox; the relay will publish it. `partition` and `offset` are then -1.
+   */
+  readonly deferred?: boolean;
+  /** Sent inside an `@Outboxed()` handler: published once the handler succeeds. */
+  readonly staged?: boolean;
 }

@@ -6,6 +6,7 @@ import type { ReliabilitySpec } from './reliability.interface.js';
 import type { SerializerRef } from './serializer.interface.js';
 import type { PartitionerFn } from '../partitioning/partitioner.js';
 import type { ProducerListener } from './producer-listener.interface.js';
+import type { OutboxOptions } from '../outbox/outbox-options.interface.js';
 
 /** Producer settings; the defaults follow today's Java producer. */
 export interface ProducerSettings {
@@ -51,6 +52,8 @@ export interface KafkaProducerModuleOptions {
   client: KafkaConfig;
   /** Producer settings (see `ProducerSettings` for each default). */
   producer?: ProducerSettings;
+  /** An outbox (store, fallback mode, relay); see OutboxOptions. Default none. */
+  outbox?: OutboxOptions;
   /** Told of every record's outcome, like Spring's ProducerListener. Default none. */
   listeners?: ProducerListener[];
   /** Reliability of events without `@Reliability`. Default `'all'` (acks -1, idempotent). */
