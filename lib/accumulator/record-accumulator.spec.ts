@@ -163,10 +163,10 @@ describe('RecordAccumulator', () => {
   it('never has two requests in flight for one partition (order), while other partitions go on', async () => {
     const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 5 });
     broker.hold = true;
-    const first = accumulator.append(record('t', 10), 0, profile, 'none');
+    const first = accumulator.append(record('t', 10), 0, ack, 'none');
     await tick();
-    const second = accumulator.append(record('t', 10), 0, profile, 'none');
-    const other = accumulator.append(record('t', 10), 1, profile, 'none');
+    const second = accumulator.append(record('t', 10), 0, ack, 'none');
+    const other = accumulator.append(record('t', 10), 1, ack, 'none');
     await tick();
     expect(broker.requests).toEqual([
       [{ topic: 't', partition: 0, count: 1 }],
@@ -177,6 +177,19 @@ describe('RecordAccumulator', () => {
     broker.release();
     await second;
     expect(broker.requests[2]).toEqual([{ topic: 't', partition: 0, count: 1 }]);
+  });
+
+  it('an idempotent profile has one request in flight (kafkajs locks per broker anyway)', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 5 });
+    broker.hold = true;
+    const first = accumulator.append(record('t', 10), 0, profile, 'none');
+    await tick();
+    const others = [1, 2, 3].map((p) => accumulator.append(record('t', 10), p, profile, 'none'));
+    await tick();
+    expect(broker.requests).toHaveLength(1);
+    broker.release();
+    await Promise.all([first, ...others]);
+    expect(broker.requests[1].map((b) => b.partition)).toEqual([1, 2, 3]);
   });
 
   it('holds at most maxInFlightRequests requests; meanwhile records fill bigger batches', async () => {
