@@ -295,10 +295,17 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
 
   private async sendOne(event: object, options: SendOptions = {}): Promise<DeliveryReport> {
     const descriptor = this.describe(event);
-    const gate = this.gateFor(options.topic ?? descriptor.topic);
+    const topic = options.topic ?? descriptor.topic;
+    const gate = this.gateFor(topic);
     const work = unitOfWork.getStore();
     if (!work) {
-      return this.submit(gate, gate.take(), () => this.prepare(event, descriptor, options), event);
+      return this.submit(
+        gate,
+        gate.take(),
+        () => this.prepare(event, descriptor, options),
+        topic,
+        event,
+      );
     }
     // Inside an @Outboxed() handler: check and build now, publish once the handler succeeded.
     let prepared: PreparedRecord;
@@ -309,7 +316,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       throw error;
     }
     work.stage(() =>
-      this.track(this.submit(gate, gate.take(), () => Promise.resolve(prepared), event)),
+      this.track(this.submit(gate, gate.take(), () => Promise.resolve(prepared), topic, event)),
     );
     return { ...pendingReport(prepared.record), staged: true };
   }
@@ -322,6 +329,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     gate: OrderingGate,
     ticket: number,
     prepare: () => Promise<PreparedRecord>,
+    topic: string,
     event?: object,
   ): Promise<DeliveryReport> {
     let prepared: PreparedRecord | undefined;
@@ -343,7 +351,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
         );
       }
       gate.skip(ticket);
-      this.tellError(error, { topic: prepared?.record.topic ?? '', event });
+      this.tellError(error, { topic: prepared?.record.topic ?? topic, event });
       throw error;
     }
     const ready = prepared;

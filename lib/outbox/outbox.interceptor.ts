@@ -1,5 +1,6 @@
 import {
   Injectable,
+  Logger,
   SetMetadata,
   UseInterceptors,
   applyDecorators,
@@ -9,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Observable, from, mergeMap, toArray } from 'rxjs';
-import { OUTBOXED_METADATA } from '../kafka-producer.constants.js';
+import { LOGGER_CONTEXT, OUTBOXED_METADATA } from '../kafka-producer.constants.js';
 import { UnitOfWork, unitOfWork } from './unit-of-work.js';
 
 /** Options of `@Outboxed()`. */
@@ -28,6 +29,8 @@ export interface OutboxedOptions {
  */
 @Injectable()
 export class OutboxInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(LOGGER_CONTEXT);
+
   constructor(private readonly reflector: Reflector) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -44,7 +47,11 @@ export class OutboxInterceptor implements NestInterceptor {
       mergeMap((values) => {
         const publishing = work.commit();
         if (!awaitPublish) {
-          publishing.catch(() => undefined);
+          publishing.catch((error: unknown) =>
+            this.logger.error(
+              `publishing the events of an @Outboxed() handler failed: ${String(error)}`,
+            ),
+          );
           return from(values);
         }
         return from(publishing.then(() => values)).pipe(mergeMap((v) => from(v)));

@@ -13,10 +13,27 @@ interface KafkaJsLikeError {
   cause?: unknown;
 }
 
+/** Wrappers kafkajs puts around the error that really happened. */
+const WRAPPERS = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError']);
+
+/**
+ * Network trouble: worth retrying whatever kafkajs's wrapper says (kafkajs gives up on a
+ * broker it cannot reach with a "non-retriable" wrapper around the connection error).
+ */
+const NETWORK = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSLockTimeout',
+]);
+
 /** kafkajs wraps the last error of its retries; the broker's answer is inside. */
 function innermost(error: KafkaJsLikeError): KafkaJsLikeError {
   let current = error;
-  while (current.name === 'KafkaJSNumberOfRetriesExceeded' && current.cause) {
+  while (WRAPPERS.has(current.name ?? '') && current.cause && current.cause !== current) {
     current = current.cause;
   }
   return current;
@@ -42,5 +59,6 @@ export function toProducerError(error: unknown, topic: string): KafkaProducerErr
   }
   if (inner.name === 'KafkaJSSASLAuthenticationError')
     return new AuthenticationError(reason, error);
-  return new SendFailedError(topic, inner.retriable ?? false, inner.type, reason, error);
+  const retriable = NETWORK.has(inner.name ?? '') || (inner.retriable ?? false);
+  return new SendFailedError(topic, retriable, inner.type, reason, error);
 }

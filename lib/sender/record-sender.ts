@@ -7,6 +7,7 @@ import type { CompressionCodec } from '../interfaces/compression.interface.js';
 import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { toProducerError } from './error-mapper.js';
+import { SendFailedError } from '../errors/send-failed.error.js';
 import type { ProducerPool } from './producer-pool.js';
 
 function toMessage(record: OutgoingRecord, partition: number): Message {
@@ -89,6 +90,19 @@ export class RecordSender {
     for (const batch of batches) {
       const slot = `${batch.topic}\0${batch.partition}`;
       const first = profile.acks === 0 ? undefined : base.get(slot);
+      if (profile.acks !== 0 && first === undefined) {
+        // kafkajs resolved without an answer for this partition (it tracks answers per
+        // broker, and a leader move can leave a partition unsent): never report it acked.
+        batch.fail(
+          new SendFailedError(
+            batch.topic,
+            true,
+            undefined,
+            `no broker answer for partition ${batch.partition}`,
+          ),
+        );
+        continue;
+      }
       if (first !== undefined) base.set(slot, first + BigInt(batch.records.length));
       batch.records.forEach(({ record, resolve }, i) =>
         resolve({

@@ -35,6 +35,14 @@ export interface KafkaClusterOptions {
   dataDir?: string;
   /** JVM max heap per broker in MiB (`-Xmx`); `-Xms` is min(256, heapMb). Default 512. */
   heapMb?: number;
+  /**
+   * When set, each node gets a second client listener, EXTERNAL, on its own free port
+   * (`BrokerInfo.externalPort`) that advertises 127.0.0.1:`externalAdvertisedPort(id)`: put a
+   * proxy (e.g. a fault proxy) on that port forwarding to `externalPort`, bootstrap the client
+   * under test through the proxies, and it only ever talks through them. PLAINTEXT (replication,
+   * readiness, `bootstrap`) stays direct. Default: no EXTERNAL listener.
+   */
+  externalAdvertisedPort?: (brokerId: number) => number;
   /** Keep dataDir on stop(). Default false. */
   keepData?: boolean;
   /** How long to wait for each broker to answer metadata. Default 90 s. */
@@ -95,7 +103,9 @@ export class KafkaCluster {
     readonly dataDir: string,
     readonly clusterId: string,
     brokers: BrokerInfo[],
-    private readonly opts: Required<Omit<KafkaClusterOptions, 'brokerConfig' | 'dataDir'>>,
+    private readonly opts: Required<
+      Omit<KafkaClusterOptions, 'brokerConfig' | 'dataDir' | 'externalAdvertisedPort'>
+    >,
   ) {
     this.brokers = brokers;
     this.bootstrap = bootstrapOf(brokers);
@@ -123,11 +133,17 @@ export class KafkaCluster {
     if (count !== 1 && count !== 3) throw new Error(`brokers must be 1 or 3, got ${count}`);
     const classpath = await ensureKafkaJars();
     const dataDir = prepareDataDir(options.dataDir);
-    const ports = await freePorts(count * 2);
-    const specs = Array.from({ length: count }, (_, i) => ({
+    const advertise = options.externalAdvertisedPort;
+    const perNode = advertise ? 3 : 2;
+    const ports = await freePorts(count * perNode);
+    const specs: BrokerSpec[] = Array.from({ length: count }, (_, i) => ({
       id: i + 1,
-      port: ports[2 * i],
-      controllerPort: ports[2 * i + 1],
+      port: ports[perNode * i],
+      controllerPort: ports[perNode * i + 1],
+      ...(advertise && {
+        externalPort: ports[perNode * i + 2],
+        externalAdvertisedPort: advertise(i + 1),
+      }),
     }));
     const config = { ...defaultBrokerConfig(count), ...options.brokerConfig };
     const cluster = new KafkaCluster(dataDir, randomClusterId(), specs, {

@@ -5,6 +5,12 @@ export interface BrokerSpec {
   id: number;
   port: number;
   controllerPort: number;
+  /**
+   * Port of the optional EXTERNAL client listener (see `externalAdvertisedPort` in
+   * KafkaClusterOptions), and the port it advertises, e.g. a fault proxy's in front of it.
+   */
+  externalPort?: number;
+  externalAdvertisedPort?: number;
 }
 
 /**
@@ -68,7 +74,10 @@ export function defaultBrokerConfig(brokerCount: number): Record<string, string>
 /**
  * Renders one node's server.properties: combined `broker,controller` roles, a static
  * `controller.quorum.voters` list naming every node (so storage can be formatted without
- * `--standalone`/`--initial-controllers`), PLAINTEXT on 127.0.0.1 advertised as-is.
+ * `--standalone`/`--initial-controllers`), PLAINTEXT on 127.0.0.1 advertised as-is (brokers
+ * replicate over it). A node with an `externalPort` also gets an EXTERNAL listener there that
+ * advertises 127.0.0.1:`externalAdvertisedPort`, so clients bootstrapped through a proxy only
+ * ever talk through proxies while replication stays direct.
  */
 export function renderServerProperties(opts: {
   node: BrokerSpec;
@@ -77,15 +86,22 @@ export function renderServerProperties(opts: {
   config: Record<string, string>;
 }): string {
   const { node, all } = opts;
+  const ext = node.externalPort;
+  const extAdvertised = node.externalAdvertisedPort ?? ext;
   const fixed: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(node.id),
     'controller.quorum.voters': all.map((b) => `${b.id}@127.0.0.1:${b.controllerPort}`).join(','),
-    listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
+    listeners:
+      `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}` +
+      (ext === undefined ? '' : `,EXTERNAL://127.0.0.1:${ext}`),
+    'advertised.listeners':
+      `PLAINTEXT://127.0.0.1:${node.port}` +
+      (ext === undefined ? '' : `,EXTERNAL://127.0.0.1:${extAdvertised}`),
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map':
+      'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT' + (ext === undefined ? '' : ',EXTERNAL:PLAINTEXT'),
     'log.dirs': opts.logDir,
   };
   const merged = { ...fixed, ...opts.config };

@@ -1,0 +1,45 @@
+import { AuthorizationError } from '../errors/authorization.error.js';
+import { SendFailedError } from '../errors/send-failed.error.js';
+import { UnknownTopicError } from '../errors/unknown-topic.error.js';
+import { toProducerError } from './error-mapper.js';
+
+const kafkajsError = (name: string, extra: object = {}) =>
+  Object.assign(new Error(name), { name, ...extra });
+
+describe('toProducerError', () => {
+  it('looks inside kafkajs wrappers for the broker’s answer', () => {
+    const inner = kafkajsError('KafkaJSProtocolError', {
+      type: 'TOPIC_AUTHORIZATION_FAILED',
+      retriable: false,
+    });
+    const wrapped = kafkajsError('KafkaJSNumberOfRetriesExceeded', {
+      cause: inner,
+      retriable: false,
+    });
+    expect(toProducerError(wrapped, 't')).toBeInstanceOf(AuthorizationError);
+    const unknown = kafkajsError('KafkaJSProtocolError', {
+      type: 'UNKNOWN_TOPIC_OR_PARTITION',
+      retriable: true,
+    });
+    expect(toProducerError(unknown, 't')).toBeInstanceOf(UnknownTopicError);
+  });
+
+  it('a connection error stays retriable inside kafkajs’s "non-retriable" wrapper', () => {
+    const refused = kafkajsError('KafkaJSConnectionError', { retriable: true });
+    const wrapped = kafkajsError('KafkaJSNonRetriableError', { cause: refused, retriable: false });
+    const mapped = toProducerError(wrapped, 't');
+    expect(mapped).toBeInstanceOf(SendFailedError);
+    expect(mapped.retriable).toBe(true);
+  });
+
+  it('keeps a fatal broker error fatal', () => {
+    const tooLarge = kafkajsError('KafkaJSProtocolError', {
+      type: 'MESSAGE_TOO_LARGE',
+      retriable: false,
+    });
+    expect(toProducerError(tooLarge, 't')).toMatchObject({
+      retriable: false,
+      brokerError: 'MESSAGE_TOO_LARGE',
+    });
+  });
+});
