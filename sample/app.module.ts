@@ -29,14 +29,16 @@ export function outboxFile(): string {
         outbox: { store: new SqliteOutboxStore({ filename: outboxFile() }) },
       }),
     }),
-    KafkaProducerModule.forRoot({
+    KafkaProducerModule.forRootAsync({
       name: 'audit',
       isGlobal: true,
-      client: { clientId: 'orders-sample-audit', brokers: brokersFromEnv() },
-      reliability: 'leader',
-      producer: { deliveryTimeoutMs: 5000 },
-      // Audit records may be lost if the app dies while Kafka is down: memory is enough.
-      outbox: { store: new MemoryOutboxStore() },
+      useFactory: () => ({
+        client: { clientId: 'orders-sample-audit', brokers: brokersFromEnv() },
+        reliability: 'leader',
+        producer: { deliveryTimeoutMs: 5000 },
+        // Audit records may be lost if the app dies while Kafka is down: memory is enough.
+        outbox: { store: new MemoryOutboxStore() },
+      }),
     }),
     OrdersModule,
   ],
