@@ -1,4 +1,5 @@
 import type { OutgoingRecord } from '../record/outgoing-record.js';
+import { recordSize } from '../record/record-size.js';
 import type { OutboxRecord, OutboxRow } from './stores/outbox-store.interface.js';
 
 /** What the outbox stores for a record: its bytes exactly as they would be sent. */
@@ -16,8 +17,6 @@ export function toOutboxRecord(record: OutgoingRecord): OutboxRecord {
 
 /** A stored row as a record to send again, with the same event id. */
 export function fromOutboxRow(row: OutboxRow): OutgoingRecord {
-  let size = (row.key?.length ?? 0) + (row.value?.length ?? 0);
-  for (const name in row.headers) size += Buffer.byteLength(name) + row.headers[name].length;
   return {
     topic: row.topic,
     partition: row.partition ?? undefined,
@@ -27,6 +26,6 @@ export function fromOutboxRow(row: OutboxRow): OutgoingRecord {
     headers: row.headers,
     timestamp: row.timestamp,
     eventId: row.id,
-    size,
+    size: recordSize(row.key, row.value, row.headers),
   };
 }
