@@ -146,7 +146,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       },
       this.logger,
     );
-    const sender = new RecordSender(this.pool, o.requestTimeoutMs, this.logger);
+    const sender = new RecordSender(this.pool, o.requestTimeoutMs, o, this.logger);
     this.accumulator = new RecordAccumulator(
       {
         lingerMs: o.lingerMs,

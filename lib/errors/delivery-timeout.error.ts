@@ -8,10 +8,12 @@ import { KafkaProducerError } from './kafka-producer.error.js';
 export class DeliveryTimeoutError extends KafkaProducerError {
   readonly retriable = true;
 
+  /** `cause`: the last retriable error, when retries ran out of time. */
   constructor(
     readonly topic: string,
     readonly timeoutMs: number,
+    cause?: unknown,
   ) {
-    super(Messages.deliveryTimeout(topic, timeoutMs));
+    super(Messages.deliveryTimeout(topic, timeoutMs), cause);
   }
 }

@@ -1,7 +1,7 @@
 import { AuthorizationError } from '../errors/authorization.error.js';
 import { SendFailedError } from '../errors/send-failed.error.js';
 import { UnknownTopicError } from '../errors/unknown-topic.error.js';
-import { toProducerError } from './error-mapper.js';
+import { outcomeInDoubt, toProducerError } from './error-mapper.js';
 
 const kafkajsError = (name: string, extra: object = {}) =>
   Object.assign(new Error(name), { name, ...extra });
@@ -41,5 +41,23 @@ describe('toProducerError', () => {
       retriable: false,
       brokerError: 'MESSAGE_TOO_LARGE',
     });
+  });
+
+  it('treats an idempotent producer’s sequence errors as retriable and in doubt', () => {
+    for (const type of ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID']) {
+      const error = kafkajsError('KafkaJSProtocolError', { type, retriable: false });
+      const wrapped = kafkajsError('KafkaJSNonRetriableError', { cause: error });
+      expect(toProducerError(wrapped, 't')).toMatchObject({ retriable: true, brokerError: type });
+      expect(outcomeInDoubt(wrapped)).toBe(true);
+    }
+  });
+
+  it('a timeout leaves the outcome in doubt; an unknown topic does not', () => {
+    const timeout = kafkajsError('KafkaJSRequestTimeoutError', { retriable: true });
+    expect(outcomeInDoubt(kafkajsError('KafkaJSNumberOfRetriesExceeded', { cause: timeout }))).toBe(
+      true,
+    );
+    const unknown = kafkajsError('KafkaJSProtocolError', { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    expect(outcomeInDoubt(unknown)).toBe(false);
   });
 });

@@ -30,6 +30,18 @@ const NETWORK = new Set([
   'KafkaJSLockTimeout',
 ]);
 
+/**
+ * The broker's answers to an idempotent producer whose numbering went wrong (after a
+ * request with an unknown outcome): the records were not written by this request, and a
+ * fresh producer may send them again.
+ */
+const SEQUENCE = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'DUPLICATE_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
+
 /** kafkajs wraps the last error of its retries; the broker's answer is inside. */
 function innermost(error: KafkaJsLikeError): KafkaJsLikeError {
   let current = error;
@@ -59,6 +71,17 @@ export function toProducerError(error: unknown, topic: string): KafkaProducerErr
   }
   if (inner.name === 'KafkaJSSASLAuthenticationError')
     return new AuthenticationError(reason, error);
-  const retriable = NETWORK.has(inner.name ?? '') || (inner.retriable ?? false);
+  const retriable =
+    NETWORK.has(inner.name ?? '') || SEQUENCE.has(inner.type ?? '') || (inner.retriable ?? false);
   return new SendFailedError(topic, retriable, inner.type, reason, error);
+}
+
+/**
+ * Whether a failed request may have been written anyway, or the producer's numbering is off:
+ * anything but a typed refusal of the records themselves (unknown topic, authorization, ...).
+ * An idempotent producer must not reuse its sequence numbers after such a failure.
+ */
+export function outcomeInDoubt(error: unknown): boolean {
+  const mapped = toProducerError(error, '');
+  return mapped.retriable;
 }

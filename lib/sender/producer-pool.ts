@@ -22,6 +22,21 @@ export interface ConnectPolicy {
 interface Entry {
   readonly producer: Producer;
   readonly ready: Promise<Producer>;
+  /** Requests using the producer now (see {@link ProducerPool.acquire}). */
+  users: number;
+  /** Replaced by a fresh producer: disconnected once its last user is done. */
+  retired: boolean;
+}
+
+/** A connected producer lent to one request; give it back with `release`. */
+export interface ProducerLease {
+  readonly producer: Producer;
+  /**
+   * Ends the loan. `retire`: the producer's state is in doubt (an idempotent request failed
+   * with an unknown outcome), so the next request gets a fresh producer with a new producer
+   * id, and this one is disconnected once no request uses it.
+   */
+  release(retire?: boolean): void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -30,9 +45,18 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * One kafkajs producer per reliability profile (kafkajs's idempotent producer refuses
  * acks other than -1), each connected once and shared by every send of its profile.
  * A failed connect is dropped, never cached: the next send connects afresh.
+ *
+ * kafkajs numbers an idempotent producer's records per partition and, when a request fails,
+ * takes the numbers back although the broker may have written it; reusing them for other
+ * records would make the broker take those as duplicates (acked, never stored) or refuse
+ * them (OUT_OF_ORDER_SEQUENCE_NUMBER). Java bumps the producer epoch then; here the
+ * producer is retired and replaced (a new producer id), see {@link ProducerLease.release}.
  */
 export class ProducerPool {
   private readonly entries = new Map<string, Entry>();
+  /** Retired producers some request still uses. */
+  private readonly retired = new Set<Entry>();
+  private isClosed = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -43,6 +67,49 @@ export class ProducerPool {
 
   /** The connected producer of `profile`, connecting it if need be. */
   get(profile: ReliabilityProfile): Promise<Producer> {
+    return this.entry(profile).ready;
+  }
+
+  /** Set by {@link disconnectAll}: no producer is lent any more. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** The connected producer of `profile`, lent to one request until `release`. */
+  async acquire(profile: ReliabilityProfile): Promise<ProducerLease> {
+    if (this.isClosed) {
+      throw new ProducerNotConnectedError(Messages.abandoned, this.policy.brokers, {
+        retriable: true,
+      });
+    }
+    const entry = this.entry(profile);
+    entry.users++;
+    let producer: Producer;
+    try {
+      producer = await entry.ready;
+    } catch (error) {
+      entry.users--;
+      throw error;
+    }
+    let released = false;
+    return {
+      producer,
+      release: (retire = false) => {
+        if (released) return;
+        released = true;
+        entry.users--;
+        if (retire) this.retire(profile, entry);
+        if (entry.retired && entry.users === 0) this.dispose(entry);
+      },
+    };
+  }
+
+  /** Producers in use: the current one of each profile, and retired ones still lent. */
+  get producerCount(): number {
+    return this.entries.size + this.retired.size;
+  }
+
+  private entry(profile: ReliabilityProfile): Entry {
     let entry = this.entries.get(profile.id);
     if (!entry) {
       const producer = this.kafka.producer({
@@ -56,16 +123,35 @@ export class ProducerPool {
         this.entries.delete(profile.id);
         throw error;
       });
-      entry = { producer, ready };
+      entry = { producer, ready, users: 0, retired: false };
       this.entries.set(profile.id, entry);
     }
-    return entry.ready;
+    return entry;
+  }
+
+  private retire(profile: ReliabilityProfile, entry: Entry): void {
+    if (entry.retired) return;
+    entry.retired = true;
+    if (this.entries.get(profile.id) === entry) this.entries.delete(profile.id);
+    this.retired.add(entry);
+    this.logger.warn(
+      `replacing the ${profile.id} producer after a failed request (new producer id)`,
+    );
+  }
+
+  private dispose(entry: Entry): void {
+    this.retired.delete(entry);
+    void entry.ready
+      .then((producer) => producer.disconnect())
+      .catch((error: unknown) => this.logger.error(`error while disconnecting: ${String(error)}`));
   }
 
   /** Disconnects every producer; errors are logged, not thrown. */
   async disconnectAll(): Promise<void> {
-    const entries = [...this.entries.values()];
+    this.isClosed = true;
+    const entries = [...this.entries.values(), ...this.retired];
     this.entries.clear();
+    this.retired.clear();
     await Promise.all(
       entries.map(async ({ producer, ready }) => {
         await ready.catch(() => undefined);

@@ -1,14 +1,20 @@
 import type { Logger } from '@nestjs/common';
-import type { Message, RecordMetadata, TopicMessages } from 'kafkajs';
+import type { Message, ProducerBatch as ProducerBatchRequest } from 'kafkajs';
+import type { RecordMetadata, TopicMessages } from 'kafkajs';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import { compressionType } from '../compression/compression-registry.js';
 import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
 import type { CompressionCodec } from '../interfaces/compression.interface.js';
 import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
-import { toProducerError } from './error-mapper.js';
+import { outcomeInDoubt, toProducerError } from './error-mapper.js';
 import { SendFailedError } from '../errors/send-failed.error.js';
-import type { ProducerPool } from './producer-pool.js';
+import type { ProducerLease, ProducerPool } from './producer-pool.js';
+import type { BackoffSettings } from './retry-policy.js';
+
+function count(batches: readonly ProducerBatch[]): number {
+  return batches.reduce((n, batch) => n + batch.records.length, 0);
+}
 
 function toMessage(record: OutgoingRecord, partition: number): Message {
   return {
@@ -20,15 +26,30 @@ function toMessage(record: OutgoingRecord, partition: number): Message {
   };
 }
 
+/** A failed attempt: the batches it carried and what kafkajs threw. */
+interface Failure {
+  readonly batches: ProducerBatch[];
+  readonly error: unknown;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
- * Sends batches with one profile's kafkajs producer, one `sendBatch` per call (kafkajs
- * makes one Produce request per leader), and settles each record with its own report:
+ * Sends batches with one profile's kafkajs producer: one `sendBatch` per call (kafkajs
+ * makes one Produce request per leader), or for an idempotent profile one per partition;
+ * and settles each record with its own report:
  * offset = the partition's base offset + the record's position in its batch.
+ *
+ * kafkajs retries inside a `sendBatch` (keeping an idempotent producer's sequence numbers),
+ * but gives up early on some retriable errors (a broker it cannot reach). Like Java's
+ * producer, a retriable failure is sent again after a backoff until the delivery timeout;
+ * only then does the caller get DeliveryTimeoutError.
  */
 export class RecordSender {
   constructor(
     private readonly pool: ProducerPool,
     private readonly requestTimeoutMs: number,
+    private readonly backoff: BackoffSettings,
     private readonly logger: Logger,
   ) {}
 
@@ -41,32 +62,144 @@ export class RecordSender {
   ): Promise<void> => {
     // Callers get their answer by the deadline; kafkajs may finish later, and only then
     // is the request's memory free (the accumulator waits for this promise).
-    const timer = setTimeout(
-      () => {
-        for (const batch of batches) {
-          batch.fail(new DeliveryTimeoutError(batch.topic, profile.deliveryTimeoutMs));
-        }
-      },
-      Math.max(0, deadline - Date.now()),
-    );
+    const timeout = () => {
+      for (const batch of batches) {
+        batch.fail(new DeliveryTimeoutError(batch.topic, profile.deliveryTimeoutMs));
+      }
+    };
+    const timer = setTimeout(timeout, Math.max(0, deadline - Date.now()));
     try {
-      const producer = await this.pool.get(profile);
-      const metadata = await producer.sendBatch({
-        acks: profile.acks,
-        timeout: this.requestTimeoutMs,
-        compression: compressionType(compression),
-        topicMessages: this.topicMessages(batches),
-      });
-      this.settle(batches, metadata, profile);
-    } catch (error) {
-      const first = toProducerError(error, batches[0].topic);
-      const records = batches.reduce((n, batch) => n + batch.records.length, 0);
-      this.logger.warn(`gave up on ${records} record(s) (${first.name}): ${first.message}`);
-      for (const batch of batches) batch.fail(toProducerError(error, batch.topic));
+      let pending = batches;
+      for (let attempt = 1; ; attempt++) {
+        const failures = profile.idempotent
+          ? await this.sendPerPartition(pending, profile, compression)
+          : await this.sendOne(pending, profile, compression);
+        const retry: ProducerBatch[] = [];
+        const wait = this.backoffMs(attempt);
+        for (const failure of failures) {
+          const error = toProducerError(failure.error, failure.batches[0].topic);
+          const open = failure.batches.filter((batch) => !batch.failure);
+          if (open.length === 0) continue;
+          if (!error.retriable || this.pool.closed) {
+            this.fail(open, failure.error);
+          } else if (Date.now() + wait >= deadline) {
+            // No time for another try: what Java reports then, with the reason inside.
+            const timeoutMs = profile.deliveryTimeoutMs;
+            this.logger.warn(
+              `gave up on ${count(open)} record(s) at the delivery timeout: ${error.message}`,
+            );
+            for (const b of open) b.fail(new DeliveryTimeoutError(b.topic, timeoutMs, error));
+          } else {
+            this.logger.warn(
+              `retrying ${count(open)} record(s) in ${wait} ms (${error.name}): ${error.message}`,
+            );
+            retry.push(...open);
+          }
+        }
+        if (retry.length === 0) break;
+        await sleep(wait);
+        pending = retry.filter((batch) => !batch.failure);
+        if (pending.length === 0) break;
+      }
     } finally {
       clearTimeout(timer);
     }
   };
+
+  /** Java's backoff: doubling from retryBackoffMs up to retryBackoffMaxMs, ±20% jitter. */
+  private backoffMs(attempt: number): number {
+    const { retryBackoffMs, retryBackoffMaxMs } = this.backoff;
+    const base = Math.min(retryBackoffMs * 2 ** (attempt - 1), retryBackoffMaxMs);
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  /** One request for every batch (kafkajs splits it per leader). */
+  private async sendOne(
+    batches: ProducerBatch[],
+    profile: ReliabilityProfile,
+    compression: CompressionCodec,
+  ): Promise<Failure[]> {
+    let lease: ProducerLease | undefined;
+    try {
+      lease = await this.pool.acquire(profile);
+      const metadata = await lease.producer.sendBatch(this.request(batches, profile, compression));
+      this.settle(batches, metadata, profile);
+      return [];
+    } catch (error) {
+      return [{ batches, error }];
+    } finally {
+      lease?.release();
+    }
+  }
+
+  /**
+   * One `sendBatch` per partition, all at once (kafkajs sends them one at a time per broker).
+   * kafkajs retries a request that spans several leaders by re-sending to every leader that
+   * has not answered yet, even one whose first request is still in flight: new sequence
+   * numbers for records already sent, i.e. duplicates the broker cannot detect. A request
+   * for one partition always goes to one leader, so its retries reuse its numbers. After a
+   * failure whose outcome is unknown the producer is replaced (see ProducerPool).
+   */
+  private async sendPerPartition(
+    batches: ProducerBatch[],
+    profile: ReliabilityProfile,
+    compression: CompressionCodec,
+  ): Promise<Failure[]> {
+    let lease: ProducerLease;
+    try {
+      lease = await this.pool.acquire(profile);
+    } catch (error) {
+      return [{ batches, error }];
+    }
+    const failures: Failure[] = [];
+    let inDoubt = false;
+    try {
+      await Promise.all(
+        this.byPartition(batches).map(async (own) => {
+          try {
+            const request = this.request(own, profile, compression);
+            this.settle(own, await lease.producer.sendBatch(request), profile);
+          } catch (error) {
+            if (outcomeInDoubt(error)) inDoubt = true;
+            failures.push({ batches: own, error });
+          }
+        }),
+      );
+    } finally {
+      lease.release(inDoubt);
+    }
+    return failures;
+  }
+
+  private byPartition(batches: ProducerBatch[]): ProducerBatch[][] {
+    const slots = new Map<string, ProducerBatch[]>();
+    for (const batch of batches) {
+      const slot = `${batch.topic}\0${batch.partition}`;
+      const list = slots.get(slot);
+      if (list) list.push(batch);
+      else slots.set(slot, [batch]);
+    }
+    return [...slots.values()];
+  }
+
+  private request(
+    batches: ProducerBatch[],
+    profile: ReliabilityProfile,
+    compression: CompressionCodec,
+  ): ProducerBatchRequest {
+    return {
+      acks: profile.acks,
+      timeout: this.requestTimeoutMs,
+      compression: compressionType(compression),
+      topicMessages: this.topicMessages(batches),
+    };
+  }
+
+  private fail(batches: ProducerBatch[], error: unknown): void {
+    const first = toProducerError(error, batches[0].topic);
+    this.logger.warn(`gave up on ${count(batches)} record(s) (${first.name}): ${first.message}`);
+    for (const batch of batches) batch.fail(toProducerError(error, batch.topic));
+  }
 
   private topicMessages(batches: ProducerBatch[]): TopicMessages[] {
     const byTopic = new Map<string, Message[]>();
