@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { logLevel } from 'kafkajs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaProducerModule, MemoryOutboxStore, SqliteOutboxStore } from '../lib/index.js';
@@ -18,22 +19,45 @@ export function outboxFile(): string {
   return join('.sample', 'outbox.db');
 }
 
+/**
+ * kafkajs logs every reconnect attempt (several lines a second while a broker is down);
+ * the module still logs what matters: connects, failed connects, give-ups, replaced
+ * producers, DEAD outbox rows. logLevel.WARN shows kafkajs's own account too.
+ */
+const KAFKAJS_LOGS = logLevel.NOTHING;
+
 @Module({
   imports: [
     KafkaProducerModule.forRootAsync({
       isGlobal: true,
       useFactory: () => ({
-        client: { clientId: 'orders-sample', brokers: brokersFromEnv() },
+        client: { clientId: 'orders-sample', brokers: brokersFromEnv(), logLevel: KAFKAJS_LOGS },
+        // deliveryTimeoutMs: how long a request keeps retrying Kafka before its events go to
+        // the outbox instead. Java's 120 s suits batch jobs, not a client awaiting a 201.
         producer: { compression: 'lz4', lingerMs: 5, deliveryTimeoutMs: 5000 },
         // Kafka down? Orders wait in a SQLite file and the relay publishes them later.
-        outbox: { store: new SqliteOutboxStore({ filename: outboxFile() }) },
+        outbox: {
+          store: new SqliteOutboxStore({ filename: outboxFile() }),
+          relay: {
+            // Retries back off from 0.5 s to at most 10 s (default 60 s), so once Kafka is
+            // back the waiting orders follow within about 10 s.
+            backoffMaxMs: 10000,
+            // An outage never makes an order DEAD (the default, 10 attempts, would after a
+            // minute or two): it waits as long as Kafka does. A fatal error still does at once.
+            maxAttempts: Number.POSITIVE_INFINITY,
+          },
+        },
       }),
     }),
     KafkaProducerModule.forRootAsync({
       name: 'audit',
       isGlobal: true,
       useFactory: () => ({
-        client: { clientId: 'orders-sample-audit', brokers: brokersFromEnv() },
+        client: {
+          clientId: 'orders-sample-audit',
+          brokers: brokersFromEnv(),
+          logLevel: KAFKAJS_LOGS,
+        },
         reliability: 'leader',
         producer: { deliveryTimeoutMs: 5000 },
         // Audit records may be lost if the app dies while Kafka is down: memory is enough.

@@ -1,48 +1,17 @@
 /**
  * `npm run sample`: starts a local Kafka broker unless KAFKA_BROKERS is set, runs the
  * orders service, sends a few orders through HTTP, reads every record back from Kafka
- * with an independent kafkajs consumer, prints what arrived, and exits 0.
+ * with an independent kafkajs consumer and prints what arrived. Then, if it started the
+ * broker itself, kills it, places orders while it is down, restarts it and checks that
+ * those orders arrived too (broker-outage.ts). Exits 0 if all went as described, 1 if not.
  */
 import 'reflect-metadata';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { KafkaCluster } from '../tools/kafka/harness.js';
+import { demoBrokerOutage } from './broker-outage.js';
 import { bootstrap } from './main.js';
+import { describeRecord, readBack } from './read-back.js';
 
 const TOPICS = ['orders.created', 'orders.metrics', 'orders.audit'];
-
-async function readBack(brokers: string[], expected: number): Promise<string[]> {
-  const kafka = new Kafka({ clientId: 'sample-reader', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `sample-reader-${Date.now()}` });
-  const lines: string[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: TOPICS, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`read ${lines.length} of ${expected} records`)),
-      60000,
-    );
-    void consumer.run({
-      eachMessage: ({ topic, partition, message }) => {
-        lines.push(describe(topic, partition, message));
-        if (lines.length >= expected) {
-          clearTimeout(timer);
-          resolve();
-        }
-        return Promise.resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return lines;
-}
-
-function describe(topic: string, partition: number, m: KafkaMessage): string {
-  const headers = Object.entries(m.headers ?? {})
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(' ');
-  const key = m.key === null ? 'null' : m.key.toString();
-  return `${topic} p${partition} @${m.offset} key=${key} [${headers}] ${m.value?.toString()}`;
-}
 
 async function main(): Promise<void> {
   let cluster: KafkaCluster | undefined;
@@ -77,8 +46,18 @@ async function main(): Promise<void> {
     });
     console.log(`POST /orders (quantity 0) ${bad.status} ${await bad.text()}`);
     console.log('\nWhat arrived in Kafka:');
-    for (const line of await readBack(brokers, orders.length * TOPICS.length))
-      console.log(`  ${line}`);
+    const expected = orders.length * TOPICS.length;
+    const records = await readBack(brokers, TOPICS, (read) => read.length >= expected);
+    for (const r of records) console.log(`  ${describeRecord(r)}`);
+    if (records.length < expected) throw new Error(`read ${records.length} of ${expected} records`);
+    if (!cluster) {
+      console.log(
+        '\nKAFKA_BROKERS is set: skipping the broker-down part, which kills and restarts the ' +
+          'broker that `npm run sample` starts itself (this cluster is not ours to stop).',
+      );
+    } else if (!(await demoBrokerOutage(app, url, cluster))) {
+      throw new Error('an order placed while Kafka was down did not arrive');
+    }
   } finally {
     await app.close();
     await cluster?.stop();
