@@ -18,8 +18,10 @@ import { EventMetadataAccessor } from './metadata/event-metadata.accessor.js';
 import { resolveReliability } from './metadata/reliability-profile.js';
 import { DefaultPartitioner, type PartitionerFn } from './partitioning/partitioner.js';
 import { TopicMetadataCache } from './partitioning/topic-metadata.js';
-import { BufferMemory } from './accumulator/buffer-memory.js';
+import { BufferMemory, type MemoryWaiter } from './accumulator/buffer-memory.js';
+import { bytesFor, RECORD_OVERHEAD_BYTES } from './accumulator/record-accumulator.js';
 import { RecordAccumulator } from './accumulator/record-accumulator.js';
+import { RecordTooLargeError } from './errors/record-too-large.error.js';
 import { OrderingGate } from './accumulator/ordering-gate.js';
 import type { EventDescriptor } from './metadata/event-descriptor.js';
 import type { KafkaProducerError } from './errors/kafka-producer.error.js';
@@ -55,7 +57,76 @@ interface PreparedRecord {
   readonly record: OutgoingRecord;
   readonly profile: ReliabilityProfile;
   readonly compression: CompressionCodec;
+  /** Bytes already reserved in bufferMemory for it (see `prepareReserved`). */
+  readonly reserved?: number;
 }
+
+/** A `send()` between its ticket and its memory. */
+interface QueuedSend {
+  readonly event: object;
+  readonly descriptor: EventDescriptor;
+  readonly options: SendOptions;
+  readonly gate: OrderingGate;
+  readonly ticket: number;
+  readonly topic: string;
+  readonly estimate: number;
+}
+
+/** The ProducerService side of a {@link WaitingSend}. */
+interface SendQueue {
+  wait(waiter: MemoryWaiter): void;
+  /** Builds and appends a send whose memory is reserved (tracked for flush). */
+  submit(send: QueuedSend): Promise<DeliveryReport>;
+  /** Gives up a send's ticket and tells the listeners. */
+  drop(send: QueuedSend, error: Error): void;
+}
+
+/**
+ * A `send()` waiting for bufferMemory: one object and one promise, since thousands may
+ * wait at once (W3 in bench/). BufferMemory holds it until it has memory.
+ */
+class WaitingSend implements QueuedSend, MemoryWaiter {
+  readonly promise: Promise<DeliveryReport>;
+  deadline = 0;
+  private resolve!: (report: Promise<DeliveryReport>) => void;
+  private reject!: (error: Error) => void;
+
+  constructor(
+    readonly event: object,
+    readonly descriptor: EventDescriptor,
+    readonly options: SendOptions,
+    readonly gate: OrderingGate,
+    readonly ticket: number,
+    readonly topic: string,
+    readonly estimate: number,
+    private readonly queue: SendQueue,
+  ) {
+    this.promise = new Promise<DeliveryReport>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    queue.wait(this);
+  }
+
+  get bytes(): number {
+    return this.estimate;
+  }
+
+  granted(): void {
+    this.resolve(this.queue.submit(this));
+  }
+
+  failed(error: Error): void {
+    this.queue.drop(this, error);
+    this.reject(error);
+  }
+}
+
+/** `send()` without options (a shared object: none is allocated per call). */
+const NO_OPTIONS: SendOptions = Object.freeze({});
+
+/** What a record of a class not seen yet is assumed to take in bufferMemory. */
+const FIRST_SIZE_ESTIMATE = 1024 + RECORD_OVERHEAD_BYTES;
 
 /** The report of a record not (yet) acknowledged: staged or deferred. */
 function pendingReport(record: OutgoingRecord): DeliveryReport {
@@ -90,6 +161,9 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private readonly builder: RecordBuilder;
   private readonly pool: ProducerPool;
   private readonly accumulator: RecordAccumulator;
+  private readonly memory: BufferMemory;
+  /** Each event class's last record size, the estimate for its next one. */
+  private readonly sizes = new WeakMap<EventDescriptor, number>();
   private readonly metadata: TopicMetadataCache;
   private readonly partitioner: PartitionerFn;
   /** The outbox's store, relay and fallback, when the module has an outbox. */
@@ -147,6 +221,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       this.logger,
     );
     const sender = new RecordSender(this.pool, o.requestTimeoutMs, o, this.logger);
+    this.memory = new BufferMemory(o.bufferMemory, o.maxBlockMs);
     this.accumulator = new RecordAccumulator(
       {
         lingerMs: o.lingerMs,
@@ -155,7 +230,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
         maxRequestSize: o.maxRequestSize,
         failFollowers: o.outbox !== undefined && o.outbox.fallback !== false,
       },
-      new BufferMemory(o.bufferMemory, o.maxBlockMs),
+      this.memory,
       sender.transmit,
     );
     if (o.outbox) {
@@ -263,7 +338,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
    * asks for; rejects with a KafkaProducerError otherwise.
    */
   send(event: object, options?: SendOptions): Promise<DeliveryReport> {
-    return this.track(this.sendOne(event, options));
+    return this.sendOne(event, options);
   }
 
   /**
@@ -289,30 +364,74 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves once every record accepted so far is acked or has failed. */
   async flush(): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    await this.accumulator.flush(Promise.allSettled([...this.inFlight]));
+    const waiting = this.memory.queued().filter((w) => w instanceof WaitingSend);
+    if (this.inFlight.size === 0 && waiting.length === 0) return;
+    const sends = [...this.inFlight, ...waiting.map((w) => w.promise)];
+    await this.accumulator.flush(Promise.allSettled(sends));
   }
 
-  private async sendOne(event: object, options: SendOptions = {}): Promise<DeliveryReport> {
-    const descriptor = this.describe(event);
+  /**
+   * Not async on purpose: a caller waiting for bufferMemory should hold as little as
+   * possible (its event and one closure), since thousands may wait (W3 in bench/).
+   */
+  private sendOne(event: object, options: SendOptions = NO_OPTIONS): Promise<DeliveryReport> {
+    let descriptor: EventDescriptor;
+    try {
+      descriptor = this.describe(event);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     const topic = options.topic ?? descriptor.topic;
     const gate = this.gateFor(topic);
     const work = unitOfWork.getStore();
-    if (!work) {
-      return this.submit(
-        gate,
-        gate.take(),
-        () => this.prepare(event, descriptor, options),
-        topic,
-        event,
-      );
+    if (work) return this.track(this.stage(work, event, descriptor, options, gate, topic));
+    const ticket = gate.take();
+    if (this.fallback) {
+      // A record that finds no memory goes to the outbox, so it is built first.
+      const prepare = () => this.prepare(event, descriptor, options);
+      return this.track(this.submit(gate, ticket, prepare, topic, event));
     }
-    // Inside an @Outboxed() handler: check and build now, publish once the handler succeeded.
+    // Memory first, at the size of the class's last record; the event is built once it fits.
+    const estimate = Math.min(this.sizes.get(descriptor) ?? FIRST_SIZE_ESTIMATE, this.memory.total);
+    if (this.memory.tryReserve(estimate)) {
+      return this.queue.submit({ event, descriptor, options, gate, ticket, topic, estimate });
+    }
+    const queue = this.queue;
+    return new WaitingSend(event, descriptor, options, gate, ticket, topic, estimate, queue)
+      .promise;
+  }
+
+  /** What a WaitingSend needs from the service (one object per service, not per send). */
+  private readonly queue: SendQueue = {
+    wait: (waiter) => this.memory.wait(waiter),
+    submit: (send) => this.track(this.submitReserved(send)),
+    drop: (send, error) => {
+      send.gate.skip(send.ticket);
+      this.tellError(error, { topic: send.topic, event: send.event });
+    },
+  };
+
+  /** Builds and appends a send whose memory is reserved. */
+  private submitReserved(send: QueuedSend): Promise<DeliveryReport> {
+    const { event, descriptor, options, gate, ticket, topic, estimate } = send;
+    const prepare = () => this.prepareReserved(event, descriptor, options, estimate);
+    return this.submit(gate, ticket, prepare, topic, event);
+  }
+
+  /** Inside an @Outboxed() handler: check and build now, publish once the handler succeeded. */
+  private async stage(
+    work: NonNullable<ReturnType<typeof unitOfWork.getStore>>,
+    event: object,
+    descriptor: EventDescriptor,
+    options: SendOptions,
+    gate: OrderingGate,
+    topic: string,
+  ): Promise<DeliveryReport> {
     let prepared: PreparedRecord;
     try {
       prepared = await this.prepare(event, descriptor, options);
     } catch (error) {
-      this.tellError(error, { topic: options.topic ?? descriptor.topic, event });
+      this.tellError(error, { topic, event });
       throw error;
     }
     work.stage(() =>
@@ -350,6 +469,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
           { topic: record.topic, event },
         );
       }
+      if (prepared?.reserved !== undefined) this.memory.release(prepared.reserved);
       gate.skip(ticket);
       this.tellError(error, { topic: prepared?.record.topic ?? topic, event });
       throw error;
@@ -362,10 +482,10 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private appendOrDefer(prepared: PreparedRecord, partition: number): Promise<DeliveryReport> {
-    const { record, profile, compression } = prepared;
+    const { record, profile, compression, reserved } = prepared;
     const fallback = this.fallback;
     if (fallback?.holds(record)) return fallback.defer(record);
-    const sent = this.accumulator.append(record, partition, profile, compression);
+    const sent = this.accumulator.append(record, partition, profile, compression, reserved);
     if (!fallback) return sent;
     return sent.catch((error: unknown) => {
       if (fallback.takes(error)) return fallback.defer(record);
@@ -499,6 +619,33 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       throw new InvalidEventError(Messages.invalidEvent(describe(event)));
     }
     return accessor.get(event.constructor);
+  }
+
+  /**
+   * Builds the record of an event that holds `estimate` bytes of bufferMemory, and settles
+   * the difference to its real size (which becomes the class's next estimate).
+   */
+  private async prepareReserved(
+    event: object,
+    descriptor: EventDescriptor,
+    options: SendOptions,
+    estimate: number,
+  ): Promise<PreparedRecord> {
+    let prepared: PreparedRecord;
+    try {
+      prepared = await this.prepare(event, descriptor, options);
+    } catch (error) {
+      this.memory.release(estimate);
+      throw error;
+    }
+    const reserved = bytesFor(prepared.record);
+    if (reserved > this.memory.total) {
+      this.memory.release(estimate);
+      throw new RecordTooLargeError(reserved, this.memory.total);
+    }
+    this.sizes.set(descriptor, reserved);
+    this.memory.adjust(reserved - estimate);
+    return { ...prepared, reserved };
   }
 
   private async prepare(

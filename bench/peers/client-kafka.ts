@@ -32,8 +32,8 @@ export async function openClientKafka(spec: CellSpec): Promise<Driver> {
   const data = (i: number) =>
     keyed ? { key: keyOf(i), value: factory.fields(i) } : factory.fields(i);
   return {
-    async sendOne(i) {
-      await lastValueFrom(client.emit(topic, data(i)));
+    sendOne(i) {
+      return lastValueFrom(client.emit(topic, data(i)));
     },
     async sendBatch(from, count) {
       const messages = [];

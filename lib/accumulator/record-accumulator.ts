@@ -9,6 +9,11 @@ import { ProducerBatch } from './producer-batch.js';
 /** Per-record bookkeeping counted against `bufferMemory` on top of its serialized bytes. */
 export const RECORD_OVERHEAD_BYTES = 64;
 
+/** The bytes a record holds in `bufferMemory`: its serialized size plus bookkeeping. */
+export function bytesFor(record: OutgoingRecord): number {
+  return record.size + RECORD_OVERHEAD_BYTES;
+}
+
 /** Accumulator settings (Java's names in brackets). */
 export interface AccumulatorSettings {
   /** How long a batch waits for more records [linger.ms]. */
@@ -76,15 +81,20 @@ export class RecordAccumulator {
 
   /**
    * Accepts a record for `partition`; resolves with its report once acked. Waits for
-   * buffer memory when full (up to `maxBlockMs`, then BufferExhaustedError).
+   * buffer memory when full (up to `maxBlockMs`, then BufferExhaustedError), unless the
+   * caller already holds `reserved` bytes for it (see {@link bytesFor}).
    */
   append(
     record: OutgoingRecord,
     partition: number,
     profile: ReliabilityProfile,
     compression: CompressionCodec,
+    reserved?: number,
   ): Promise<DeliveryReport> {
-    const reserved = record.size + RECORD_OVERHEAD_BYTES;
+    if (reserved !== undefined) {
+      return this.enqueue(record, partition, profile, compression, reserved);
+    }
+    reserved = bytesFor(record);
     const wait = this.memory.reserve(reserved);
     if (wait) {
       return wait.then(() => this.enqueue(record, partition, profile, compression, reserved));
