@@ -27,7 +27,7 @@ export interface StartPostgresOptions {
 /** Set it to use an existing server (a connection string) instead of starting one. */
 export const TEST_POSTGRES_URL_ENV = 'TEST_POSTGRES_URL';
 
-interface Binaries {
+export interface Binaries {
   initdb: string;
   postgres: string;
 }
@@ -61,7 +61,8 @@ function serverUser(): { uid: number; gid: number } | undefined {
   return { uid: id('-u'), gid: id('-g') };
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (free when asked: bind it soon). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -116,6 +117,52 @@ const poll = setInterval(() => {
  * root, the server runs as `nobody`, and the binaries are copied into the temp folder if
  * `nobody` cannot reach them where npm installed them. Takes about a second.
  */
+/** A fresh database cluster (initdb) in `folder`, and how to run its server. */
+export interface InitializedCluster {
+  readonly bin: Binaries;
+  readonly user: { uid: number; gid: number } | undefined;
+  readonly env: NodeJS.ProcessEnv;
+  /** The data directory, `folder/data`. */
+  readonly data: string;
+  /** `postgres --version`. */
+  readonly version: string;
+}
+
+/**
+ * Runs initdb into `folder/data` with the embedded binaries (copied into `folder` when the
+ * server's user cannot reach node_modules). `folder` must exist; the caller removes it.
+ */
+export async function initCluster(folder: string): Promise<InitializedCluster> {
+  chmodSync(folder, 0o755);
+  const user = serverUser();
+  const env = { ...process.env, LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
+  let bin = await embeddedBinaries();
+  const version = (() => {
+    try {
+      return run(bin.postgres, ['--version'], user ?? {}, env);
+    } catch {
+      // `nobody` cannot reach node_modules (e.g. under /root): use a copy it can reach.
+      const native = dirname(dirname(bin.postgres));
+      cpSync(native, join(folder, 'pg'), { recursive: true, verbatimSymlinks: true });
+      bin = {
+        initdb: join(folder, 'pg', 'bin', 'initdb'),
+        postgres: join(folder, 'pg', 'bin', 'postgres'),
+      };
+      return run(bin.postgres, ['--version'], user ?? {}, env);
+    }
+  })();
+  const data = join(folder, 'data');
+  mkdirSync(data, { mode: 0o700 });
+  if (user) chownSync(data, user.uid, user.gid);
+  run(
+    bin.initdb,
+    ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    user ?? {},
+    env,
+  );
+  return { bin, user, env, data, version };
+}
+
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
   const external = process.env[TEST_POSTGRES_URL_ENV]?.trim();
   if (external) {
@@ -132,33 +179,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const deadline = Date.now() + timeoutMs;
   const folder = mkdtempSync(join(tmpdir(), 'test-postgres-'));
   try {
-    chmodSync(folder, 0o755);
-    const user = serverUser();
-    const env = { ...process.env, LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
-    let bin = await embeddedBinaries();
-    const version = (() => {
-      try {
-        return run(bin.postgres, ['--version'], user ?? {}, env);
-      } catch {
-        // `nobody` cannot reach node_modules (e.g. under /root): use a copy it can reach.
-        const native = dirname(dirname(bin.postgres));
-        cpSync(native, join(folder, 'pg'), { recursive: true, verbatimSymlinks: true });
-        bin = {
-          initdb: join(folder, 'pg', 'bin', 'initdb'),
-          postgres: join(folder, 'pg', 'bin', 'postgres'),
-        };
-        return run(bin.postgres, ['--version'], user ?? {}, env);
-      }
-    })();
-    const data = join(folder, 'data');
-    mkdirSync(data, { mode: 0o700 });
-    if (user) chownSync(data, user.uid, user.gid);
-    run(
-      bin.initdb,
-      ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
-      user ?? {},
-      env,
-    );
+    const { bin, user, env, data, version } = await initCluster(folder);
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       try {
@@ -177,7 +198,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 }
 
-function launch(
+/** Starts the server on `data` and `port`; resolves once it accepts connections. */
+export function launch(
   postgres: string,
   data: string,
   port: number,
