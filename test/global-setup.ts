@@ -37,13 +37,20 @@ async function warmUpGroupCoordinator(brokers: string[]): Promise<void> {
   const kafka = new Kafka({ clientId: 'e2e-warm-up', brokers, logLevel: logLevel.NOTHING });
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const consumer = kafka.consumer({ groupId: 'e2e-warm-up' });
+    // No restart after a crash: kafkajs would restart a crashed runner on a timer even after
+    // disconnect(), and that consumer then retries for ever once teardown stops the broker,
+    // keeping jest's main process alive. This loop makes a fresh consumer instead.
+    const consumer = kafka.consumer({
+      groupId: 'e2e-warm-up',
+      retry: { restartOnFailure: () => Promise.resolve(false) },
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: ['e2e-warm-up'], fromBeginning: true });
-      const joined = new Promise<void>((resolve) =>
-        consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
-      );
+      const joined = new Promise<void>((resolve, reject) => {
+        consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+        consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+      });
       await consumer.run({ eachMessage: () => Promise.resolve() });
       await joined;
       return;
