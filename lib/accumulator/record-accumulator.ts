@@ -218,19 +218,23 @@ export class RecordAccumulator {
   }
 
   /**
+   * A partition's bytes in one request. kafkajs groups a request's messages per partition
+   * by copying the list once per message (quadratic), so merging many batches of one
+   * partition into a request of many partitions costs more CPU than it saves: at most 4
+   * batches' worth. An idempotent profile sends one partition per request, one request per
+   * broker at a time (see RecordSender), so there each request takes up to 16 batches
+   * (measured: +8% msg/s at 100 B, +29% at 1 KiB over 4, no gain beyond 16).
+   */
+  private requestBytesPerPartition(group: Group): number {
+    const batches = group.profile.idempotent ? 16 : 4;
+    return Math.min(this.settings.maxRequestSize, batches * this.settings.batchSize);
+  }
+
+  /**
    * kafkajs's idempotent producer sends one request per broker at a time anyway (it holds
    * a lock per broker while it numbers and sends): a second request would only wait in
    * kafkajs, while here its records can still join the next, larger request.
    */
-  /**
-   * A partition's bytes in one request. kafkajs groups a request's messages per partition
-   * by copying the list once per message (quadratic), so merging many batches of one
-   * partition into one request costs more CPU than it saves: at most 4 batches' worth.
-   */
-  private get requestBytesPerPartition(): number {
-    return Math.min(this.settings.maxRequestSize, 4 * this.settings.batchSize);
-  }
-
   private maxInFlight(group: Group): number {
     return group.profile.idempotent ? 1 : this.settings.maxInFlightRequests;
   }
@@ -248,7 +252,7 @@ export class RecordAccumulator {
       let bytes = 0;
       while (
         queue.length > 0 &&
-        (bytes === 0 || bytes + queue[0].bytes <= this.requestBytesPerPartition)
+        (bytes === 0 || bytes + queue[0].bytes <= this.requestBytesPerPartition(group))
       ) {
         const batch = queue.shift()!;
         bytes += batch.bytes;
