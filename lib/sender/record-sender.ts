@@ -1,6 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { Message, ProducerBatch as ProducerBatchRequest } from 'kafkajs';
 import type { RecordMetadata, TopicMessages } from 'kafkajs';
+import { installProduceEncoder, standIns } from '../protocol/produce-request.js';
+import { RecordBatch } from '../protocol/record-batch.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import { compressionType } from '../compression/compression-registry.js';
 import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
@@ -14,16 +16,6 @@ import type { BackoffSettings } from './retry-policy.js';
 
 function count(batches: readonly ProducerBatch[]): number {
   return batches.reduce((n, batch) => n + batch.records.length, 0);
-}
-
-function toMessage(record: OutgoingRecord, partition: number): Message {
-  return {
-    key: record.key,
-    value: record.value,
-    headers: record.headers,
-    timestamp: String(record.timestamp),
-    partition,
-  };
 }
 
 /** A failed attempt: the batches it carried and what kafkajs threw. */
@@ -51,7 +43,9 @@ export class RecordSender {
     private readonly requestTimeoutMs: number,
     private readonly backoff: BackoffSettings,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    installProduceEncoder();
+  }
 
   /** The accumulator's Transmit: settles every record, resolves when kafkajs is done. */
   readonly transmit = async (
@@ -122,7 +116,8 @@ export class RecordSender {
     let lease: ProducerLease | undefined;
     try {
       lease = await this.pool.acquire(profile);
-      const metadata = await lease.producer.sendBatch(this.request(batches, profile, compression));
+      const request = await this.request(batches, profile, compression);
+      const metadata = await lease.producer.sendBatch(request);
       this.settle(batches, metadata, profile);
       return [];
     } catch (error) {
@@ -157,7 +152,7 @@ export class RecordSender {
       await Promise.all(
         this.byPartition(batches).map(async (own) => {
           try {
-            const request = this.request(own, profile, compression);
+            const request = await this.request(own, profile, compression);
             this.settle(own, await lease.producer.sendBatch(request), profile);
           } catch (error) {
             if (outcomeInDoubt(error)) inDoubt = true;
@@ -182,16 +177,21 @@ export class RecordSender {
     return [...slots.values()];
   }
 
-  private request(
+  /**
+   * A `sendBatch` request: each partition's batches encoded as one record batch (see
+   * lib/protocol), handed to kafkajs as stand-in messages it counts and routes.
+   */
+  private async request(
     batches: ProducerBatch[],
     profile: ReliabilityProfile,
     compression: CompressionCodec,
-  ): ProducerBatchRequest {
+  ): Promise<ProducerBatchRequest> {
+    const codec = compressionType(compression);
     return {
       acks: profile.acks,
       timeout: this.requestTimeoutMs,
-      compression: compressionType(compression),
-      topicMessages: this.topicMessages(batches),
+      compression: codec,
+      topicMessages: await this.topicMessages(batches, codec),
     };
   }
 
@@ -201,12 +201,19 @@ export class RecordSender {
     for (const batch of batches) batch.fail(toProducerError(error, batch.topic));
   }
 
-  private topicMessages(batches: ProducerBatch[]): TopicMessages[] {
+  private async topicMessages(
+    batches: ProducerBatch[],
+    codec: ReturnType<typeof compressionType>,
+  ): Promise<TopicMessages[]> {
     const byTopic = new Map<string, Message[]>();
-    for (const batch of batches) {
-      let messages = byTopic.get(batch.topic);
-      if (!messages) byTopic.set(batch.topic, (messages = []));
-      for (const { record } of batch.records) messages.push(toMessage(record, batch.partition));
+    for (const own of this.byPartition(batches)) {
+      const { topic, partition } = own[0];
+      const records: OutgoingRecord[] = [];
+      for (const batch of own) for (const { record } of batch.records) records.push(record);
+      const encoded = await RecordBatch.encode(records, codec);
+      let messages = byTopic.get(topic);
+      if (!messages) byTopic.set(topic, (messages = []));
+      for (const m of standIns(encoded, partition)) messages.push(m);
     }
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
@@ -216,9 +223,9 @@ export class RecordSender {
     metadata: RecordMetadata[],
     profile: ReliabilityProfile,
   ) {
-    const base = new Map<string, bigint>();
+    const base = new Map<string, number>();
     for (const m of metadata)
-      base.set(`${m.topicName}\0${m.partition}`, BigInt(m.baseOffset ?? -1));
+      base.set(`${m.topicName}\0${m.partition}`, Number(m.baseOffset ?? -1));
     // Several batches of one partition travel as one record batch: positions run on.
     for (const batch of batches) {
       const slot = `${batch.topic}\0${batch.partition}`;
@@ -236,17 +243,20 @@ export class RecordSender {
         );
         continue;
       }
-      if (first !== undefined) base.set(slot, first + BigInt(batch.records.length));
-      batch.records.forEach(({ record, resolve }, i) =>
+      if (first !== undefined) base.set(slot, first + batch.records.length);
+      const records = batch.records;
+      for (let i = 0; i < records.length; i++) {
+        const { record, resolve } = records[i];
         resolve({
           topic: batch.topic,
           partition: batch.partition,
-          offset: first === undefined ? '-1' : (first + BigInt(i)).toString(),
+          // Offsets stay below 2^53 (9 quadrillion records in one partition): exact as numbers.
+          offset: first === undefined ? '-1' : String(first + i),
           key: record.keyValue,
           timestamp: String(record.timestamp),
           eventId: record.eventId,
-        }),
-      );
+        });
+      }
     }
   }
 }

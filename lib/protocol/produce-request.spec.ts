@@ -1,0 +1,346 @@
+import { createRequire } from 'node:module';
+import type { Message } from 'kafkajs';
+import type { OutgoingRecord } from '../record/outgoing-record.js';
+import { encodeProduceRequest, installProduceEncoder, standIns } from './produce-request.js';
+import { RecordBatch } from './record-batch.js';
+
+const require = createRequire(import.meta.url);
+
+type Args = Parameters<typeof encodeProduceRequest>[0];
+interface KafkaJsRequest {
+  apiKey: number;
+  apiVersion: number;
+  apiName: string;
+  expectResponse(): boolean;
+  encode(): Promise<{ buffer: Buffer }>;
+}
+type Builder = (args: unknown) => { request: KafkaJsRequest; response: unknown };
+const PRODUCE = 'kafkajs/src/protocol/requests/produce/index.js';
+const produce = require(PRODUCE) as { protocol: (v: { version: number }) => Builder };
+const kafkajsV3Request = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (
+  args: unknown,
+) => KafkaJsRequest;
+const { lookup, requests } = require('kafkajs/src/protocol/requests/index.js');
+const Long = require('kafkajs/src/utils/long.js');
+
+const T = 1_700_000_000_000;
+
+function record(i: number, timestamp: number, key: string | null = `k${i}`): OutgoingRecord {
+  const k = key === null ? null : Buffer.from(key);
+  const v = Buffer.from(`value ${i} ✓`);
+  return {
+    topic: 't',
+    keyValue: key,
+    key: k,
+    value: v,
+    headers: { 'h-ü': Buffer.from(String(i)), empty: Buffer.alloc(0) },
+    timestamp,
+    eventId: `e${i}`,
+    size: (k?.length ?? 0) + v.length,
+  };
+}
+
+/** The same records as kafkajs messages, for its own Produce request. */
+const asMessages = (records: readonly OutgoingRecord[]): Message[] =>
+  records.map((r) => ({
+    key: r.key,
+    value: r.value,
+    headers: r.headers,
+    timestamp: r.timestamp as never,
+  }));
+
+const ORDERS = [record(0, T + 30), record(1, T), record(2, T + 90, null)];
+const PAYMENTS = [record(3, T + 5)];
+const PAYMENTS_2 = [record(4, T + 1), record(5, T + 2), record(6, T)];
+
+/** Reads the Produce v3 body by hand: returns its fields and the record sets. */
+function parse(buf: Buffer) {
+  let o = 0;
+  const int16 = () => ((o += 2), buf.readInt16BE(o - 2));
+  const int32 = () => ((o += 4), buf.readInt32BE(o - 4));
+  const string = (length: number) => ((o += length), buf.toString('utf8', o - length, o));
+  const idLength = int16();
+  const transactionalId = idLength < 0 ? null : string(idLength);
+  const acks = int16();
+  const timeout = int32();
+  const topics = Array.from({ length: int32() }, () => ({
+    topic: string(int16()),
+    partitions: Array.from({ length: int32() }, () => {
+      const partition = int32();
+      const length = int32();
+      o += length;
+      return { partition, recordSet: buf.subarray(o - length, o) };
+    }),
+  }));
+  expect(o).toBe(buf.length);
+  return { transactionalId, acks, timeout, topics };
+}
+
+describe('produce request', () => {
+  it('stands in for a batch with batch.count references to one message of its partition', async () => {
+    const batch = await RecordBatch.encode(ORDERS);
+    const messages = standIns(batch, 4);
+    expect(messages).toHaveLength(3);
+    expect(messages.every((m) => m === messages[0])).toBe(true);
+    expect(messages[0].partition).toBe(4);
+    expect(Buffer.isBuffer(messages[0].value)).toBe(true);
+  });
+
+  it('writes transactional id, acks, timeout, topics, partitions and each sealed batch', async () => {
+    const orders = await RecordBatch.encode(ORDERS);
+    const payments = await RecordBatch.encode(PAYMENTS);
+    const payments2 = await RecordBatch.encode(PAYMENTS_2);
+    const args: Args = {
+      acks: -1,
+      timeout: 30_000,
+      producerId: Long.fromValue(77),
+      producerEpoch: 2,
+      topicData: [
+        {
+          topic: 'orders',
+          partitions: [{ partition: 1, firstSequence: 12, messages: standIns(orders, 1) }],
+        },
+        {
+          topic: 'payments-ü',
+          partitions: [
+            { partition: 0, firstSequence: 3, messages: standIns(payments, 0) },
+            { partition: 7, firstSequence: 0, messages: standIns(payments2, 7) },
+          ],
+        },
+      ],
+    };
+    const buf = encodeProduceRequest(args);
+    expect(buf.readInt16BE(0)).toBe(-1);
+    const parsed = parse(buf);
+    expect(parsed.transactionalId).toBeNull();
+    expect(parsed.acks).toBe(-1);
+    expect(parsed.timeout).toBe(30_000);
+    expect(parsed.topics.map((t) => [t.topic, t.partitions.map((p) => p.partition)])).toEqual([
+      ['orders', [1]],
+      ['payments-ü', [0, 7]],
+    ]);
+    const [[o1], [p0, p7]] = parsed.topics.map((t) => t.partitions.map((p) => p.recordSet));
+    expect(o1).toEqual(Buffer.from(orders.seal(77n, 2, 12)));
+    expect(p0).toEqual(Buffer.from(payments.seal(77n, 2, 3)));
+    expect(p7).toEqual(Buffer.from(payments2.seal(77n, 2, 0)));
+    expect(o1.readBigInt64BE(43)).toBe(77n);
+    expect(o1.readInt16BE(51)).toBe(2);
+    expect(o1.readInt32BE(53)).toBe(12);
+    expect(o1.readInt16BE(21) & 0x10).toBe(0);
+  });
+
+  it("has kafkajs's Produce v3 layout, differing only in each batch's partition leader epoch", async () => {
+    const orders = await RecordBatch.encode(ORDERS);
+    const payments = await RecordBatch.encode(PAYMENTS_2);
+    for (const transactionalId of [null, 'tx-ünïcode']) {
+      const common = {
+        acks: 1,
+        timeout: 1_500,
+        transactionalId,
+        producerId: Long.fromValue(9),
+        producerEpoch: 4,
+      };
+      const ours = encodeProduceRequest({
+        ...common,
+        topicData: [
+          {
+            topic: 'orders',
+            partitions: [{ partition: 2, firstSequence: 5, messages: standIns(orders, 2) }],
+          },
+          {
+            topic: 'payments',
+            partitions: [{ partition: 0, firstSequence: 8, messages: standIns(payments, 0) }],
+          },
+        ],
+      });
+      const theirs = (
+        await kafkajsV3Request({
+          ...common,
+          topicData: [
+            {
+              topic: 'orders',
+              partitions: [{ partition: 2, firstSequence: 5, messages: asMessages(ORDERS) }],
+            },
+            {
+              topic: 'payments',
+              partitions: [{ partition: 0, firstSequence: 8, messages: asMessages(PAYMENTS_2) }],
+            },
+          ],
+        }).encode()
+      ).buffer;
+      const a = parse(ours);
+      const b = parse(theirs);
+      expect(a.transactionalId).toBe(transactionalId);
+      expect({ ...a, topics: undefined }).toEqual({ ...b, topics: undefined });
+      expect(a.topics.length).toBe(b.topics.length);
+      a.topics.forEach((topic, t) => {
+        expect(topic.topic).toBe(b.topics[t].topic);
+        topic.partitions.forEach(({ partition, recordSet }, p) => {
+          const other = b.topics[t].partitions[p].recordSet;
+          expect(partition).toBe(b.topics[t].partitions[p].partition);
+          expect(recordSet.readInt32BE(12)).toBe(-1);
+          expect(other.readInt32BE(12)).toBe(0);
+          expect(recordSet.readInt16BE(21) & 0x10).toBe(transactionalId === null ? 0 : 0x10);
+          // Everything else, the CRC over attributes … records included, is identical.
+          expect(Buffer.concat([recordSet.subarray(0, 12), recordSet.subarray(16)])).toEqual(
+            Buffer.concat([other.subarray(0, 12), other.subarray(16)]),
+          );
+        });
+      });
+      expect(ours.length).toBe(theirs.length);
+    }
+  });
+
+  it('writes producer epoch and sequence -1 without a producer id, as Kafka clients do', async () => {
+    const batch = await RecordBatch.encode(ORDERS);
+    for (const producerId of [-1, undefined, -1n, Long.fromValue(-1)]) {
+      const buf = encodeProduceRequest({
+        acks: 1,
+        timeout: 100,
+        producerId,
+        producerEpoch: 0,
+        topicData: [
+          {
+            topic: 't',
+            partitions: [{ partition: 0, firstSequence: 6, messages: standIns(batch, 0) }],
+          },
+        ],
+      });
+      const recordSet = parse(buf).topics[0].partitions[0].recordSet;
+      expect(recordSet.readBigInt64BE(43)).toBe(-1n);
+      expect(recordSet.readInt16BE(51)).toBe(-1);
+      expect(recordSet.readInt32BE(53)).toBe(-1);
+    }
+  });
+
+  it("takes the producer id as kafkajs's eosManager holds it: a decimal string, beyond 2^53 too", async () => {
+    const batch = await RecordBatch.encode(PAYMENTS);
+    // InitProducerId's response decoder gives `readInt64().toString()`.
+    const producerId = '9007199254740993' as unknown as bigint;
+    const buf = encodeProduceRequest({
+      acks: -1,
+      timeout: 100,
+      producerId,
+      producerEpoch: 0,
+      topicData: [
+        {
+          topic: 't',
+          partitions: [{ partition: 0, firstSequence: 1, messages: standIns(batch, 0) }],
+        },
+      ],
+    });
+    const recordSet = parse(buf).topics[0].partitions[0].recordSet;
+    expect(recordSet.readBigInt64BE(43)).toBe(9007199254740993n);
+    expect(recordSet.readInt16BE(51)).toBe(0);
+    expect(recordSet.readInt32BE(53)).toBe(1);
+  });
+
+  it('throws when a partition is not exactly one encoded batch', async () => {
+    const batch = await RecordBatch.encode(ORDERS);
+    const args = (messages: Message[]): Args => ({
+      acks: 1,
+      timeout: 100,
+      topicData: [{ topic: 'orders', partitions: [{ partition: 3, messages }] }],
+    });
+    expect(() => encodeProduceRequest(args(standIns(batch, 3).slice(1)))).toThrow(
+      'partition 3 of orders is not one encoded batch',
+    );
+    expect(() =>
+      encodeProduceRequest(args([...standIns(batch, 3), ...standIns(batch, 3)])),
+    ).toThrow('partition 3 of orders is not one encoded batch');
+    expect(() => encodeProduceRequest(args(asMessages(ORDERS)))).toThrow(
+      'partition 3 of orders is not one encoded batch',
+    );
+  });
+
+  describe('installProduceEncoder', () => {
+    const original = produce.protocol;
+    beforeAll(() => installProduceEncoder());
+
+    const ownArgs = async (acks = -1) => {
+      const batch = await RecordBatch.encode(ORDERS);
+      return {
+        acks,
+        timeout: 30_000,
+        transactionalId: 'tx',
+        producerId: Long.fromValue(123),
+        producerEpoch: 1,
+        topicData: [
+          {
+            topic: 'orders',
+            partitions: [{ partition: 5, firstSequence: 40, messages: standIns(batch, 5) }],
+          },
+        ],
+      } satisfies Args;
+    };
+
+    it('wraps the Produce definition once, however often it is called', () => {
+      expect(produce.protocol).not.toBe(original);
+      const wrapped = produce.protocol;
+      installProduceEncoder();
+      expect(produce.protocol).toBe(wrapped);
+      expect(produce.protocol({ version: 3 })).toBe(produce.protocol({ version: 3 }));
+    });
+
+    it('encodes a request built from stand-ins as encodeProduceRequest, for v3 to v7', async () => {
+      const args = await ownArgs();
+      const expected = Buffer.from(encodeProduceRequest(args));
+      for (const version of [3, 4, 5, 6, 7]) {
+        const { request, response } = produce.protocol({ version })(args);
+        expect(await request.encode()).toMatchObject({ buffer: expected, offset: expected.length });
+        // The rest is kafkajs's own: api key, version, name, response decoder.
+        const own = original({ version })(args);
+        expect(request).toMatchObject({ apiKey: 0, apiVersion: version, apiName: 'Produce' });
+        expect(request.expectResponse()).toBe(true);
+        expect(response).toBe(own.response);
+      }
+      const noAcks = produce.protocol({ version: 3 })(await ownArgs(0)).request;
+      expect(noAcks.expectResponse()).toBe(false);
+    });
+
+    it("is what kafkajs's request lookup (Broker.produce) hands out", async () => {
+      const args = await ownArgs();
+      const builder = lookup({ 0: { minVersion: 0, maxVersion: 9 } })(
+        0,
+        requests.Produce,
+      ) as Builder;
+      const { request } = builder(args);
+      expect(request.apiVersion).toBe(7);
+      expect((await request.encode()).buffer).toEqual(encodeProduceRequest(args));
+    });
+
+    it('refuses to write record batches in a Produce request older than v3', async () => {
+      const args = await ownArgs();
+      await expect(produce.protocol({ version: 2 })(args).request.encode()).rejects.toThrow(
+        'the broker only takes Produce v2; record batches need v3',
+      );
+    });
+
+    it("leaves requests of ordinary kafkajs messages to kafkajs's own encoder", async () => {
+      const args = {
+        acks: -1,
+        timeout: 30_000,
+        producerId: Long.fromValue(7),
+        producerEpoch: 0,
+        topicData: [
+          {
+            topic: 'orders',
+            partitions: [
+              { partition: 0, firstSequence: 1, messages: asMessages(ORDERS) },
+              {
+                partition: 1,
+                firstSequence: 0,
+                messages: [{ value: Buffer.from('plain'), timestamp: String(T) }],
+              },
+            ],
+          },
+        ],
+      };
+      const wrapped = await produce.protocol({ version: 3 })(args).request.encode();
+      const own = await kafkajsV3Request(args).encode();
+      expect(wrapped.buffer).toEqual(own.buffer);
+      // kafkajs's partition leader epoch 0: its own batch, not one of ours.
+      expect(parse(wrapped.buffer).topics[0].partitions[0].recordSet.readInt32BE(12)).toBe(0);
+    });
+  });
+});
