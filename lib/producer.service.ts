@@ -58,8 +58,11 @@ interface PreparedRecord {
   readonly profile: ReliabilityProfile;
   readonly compression: CompressionCodec;
   /** Bytes already reserved in bufferMemory for it (see `prepareReserved`). */
-  readonly reserved?: number;
+  reserved?: number;
 }
+
+/** A value now, or a promise of it when a step had to wait (async validation, a codec). */
+type Maybe<T> = T | Promise<T>;
 
 /** A `send()` between its ticket and its memory. */
 interface QueuedSend {
@@ -165,7 +168,9 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   /** Each event class's last record size, the estimate for its next one. */
   private readonly sizes = new WeakMap<EventDescriptor, number>();
   private readonly metadata: TopicMetadataCache;
-  private readonly partitioner: PartitionerFn;
+  /** The configured partitioner; without one, {@link defaultPartitioner}. */
+  private readonly partitioner?: PartitionerFn;
+  private readonly defaultPartitioner?: DefaultPartitioner;
   /** The outbox's store, relay and fallback, when the module has an outbox. */
   private readonly outbox?: { store: OutboxStore; relay: OutboxRelay };
   private readonly fallback?: OutboxFallback;
@@ -193,7 +198,8 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       o.maxRequestSize,
     );
     this.defaultProfile = resolveReliability(o.reliability, o.deliveryTimeoutMs);
-    this.partitioner = o.partitioner ?? new DefaultPartitioner(o.batchSize).partition;
+    if (o.partitioner) this.partitioner = o.partitioner;
+    else this.defaultPartitioner = new DefaultPartitioner(o.batchSize);
     const kafka = new Kafka({
       requestTimeout: o.requestTimeoutMs,
       retry: { initialRetryTime: 100, retries: 3 },
@@ -394,7 +400,9 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     // Memory first, at the size of the class's last record; the event is built once it fits.
     const estimate = Math.min(this.sizes.get(descriptor) ?? FIRST_SIZE_ESTIMATE, this.memory.total);
     if (this.memory.tryReserve(estimate)) {
-      return this.queue.submit({ event, descriptor, options, gate, ticket, topic, estimate });
+      return this.track(
+        this.submitReserved(event, descriptor, options, gate, ticket, topic, estimate),
+      );
     }
     const queue = this.queue;
     return new WaitingSend(event, descriptor, options, gate, ticket, topic, estimate, queue)
@@ -404,18 +412,44 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   /** What a WaitingSend needs from the service (one object per service, not per send). */
   private readonly queue: SendQueue = {
     wait: (waiter) => this.memory.wait(waiter),
-    submit: (send) => this.track(this.submitReserved(send)),
+    submit: (send) =>
+      this.track(
+        this.submitReserved(
+          send.event,
+          send.descriptor,
+          send.options,
+          send.gate,
+          send.ticket,
+          send.topic,
+          send.estimate,
+        ),
+      ),
     drop: (send, error) => {
       send.gate.skip(send.ticket);
       this.tellError(error, { topic: send.topic, event: send.event });
     },
   };
 
-  /** Builds and appends a send whose memory is reserved. */
-  private submitReserved(send: QueuedSend): Promise<DeliveryReport> {
-    const { event, descriptor, options, gate, ticket, topic, estimate } = send;
-    const prepare = () => this.prepareReserved(event, descriptor, options, estimate);
-    return this.submit(gate, ticket, prepare, topic, event);
+  /**
+   * Builds and appends a send whose memory is reserved: synchronously, up to the
+   * accumulator, unless validation or a metadata lookup has to wait.
+   */
+  private submitReserved(
+    event: object,
+    descriptor: EventDescriptor,
+    options: SendOptions,
+    gate: OrderingGate,
+    ticket: number,
+    topic: string,
+    estimate: number,
+  ): Promise<DeliveryReport> {
+    let prepared: Maybe<PreparedRecord>;
+    try {
+      prepared = this.prepareReserved(event, descriptor, options, estimate);
+    } catch (error) {
+      return this.refuse(gate, ticket, undefined, error, topic, event);
+    }
+    return this.place(gate, ticket, prepared, topic, event);
   }
 
   /** Inside an @Outboxed() handler: check and build now, publish once the handler succeeded. */
@@ -444,41 +478,99 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
    * Appends one record in its ticket's turn, once checked and partitioned. With the
    * outbox's fallback mode, a retriable failure (here or in delivery) stores it instead.
    */
-  private async submit(
+  private submit(
     gate: OrderingGate,
     ticket: number,
-    prepare: () => Promise<PreparedRecord>,
+    prepare: () => Maybe<PreparedRecord>,
     topic: string,
     event?: object,
   ): Promise<DeliveryReport> {
-    let prepared: PreparedRecord | undefined;
+    let prepared: Maybe<PreparedRecord>;
+    try {
+      prepared = prepare();
+    } catch (error) {
+      return this.refuse(gate, ticket, undefined, error, topic, event);
+    }
+    return this.place(gate, ticket, prepared, topic, event);
+  }
+
+  /** {@link submit} once the record is (being) prepared: partitions it, then appends. */
+  private place(
+    gate: OrderingGate,
+    ticket: number,
+    prepared: Maybe<PreparedRecord>,
+    topic: string,
+    event?: object,
+  ): Promise<DeliveryReport> {
+    if (prepared instanceof Promise) {
+      return prepared.then(
+        (ready) => this.place(gate, ticket, ready, topic, event),
+        (error: unknown) => this.refuse(gate, ticket, undefined, error, topic, event),
+      );
+    }
+    let count: Maybe<number>;
+    try {
+      count = this.metadata.partitions(prepared.record.topic);
+    } catch (error) {
+      return this.refuse(gate, ticket, prepared, error, topic, event);
+    }
+    if (typeof count !== 'number') {
+      return count.then(
+        (known) => this.placeIn(gate, ticket, prepared, known, topic, event),
+        (error: unknown) => this.refuse(gate, ticket, prepared, error, topic, event),
+      );
+    }
+    return this.placeIn(gate, ticket, prepared, count, topic, event);
+  }
+
+  private placeIn(
+    gate: OrderingGate,
+    ticket: number,
+    prepared: PreparedRecord,
+    numPartitions: number,
+    topic: string,
+    event?: object,
+  ): Promise<DeliveryReport> {
     let partition: number;
     try {
-      prepared = await prepare();
-      const count = this.metadata.partitions(prepared.record.topic);
-      partition = this.partitionFor(
-        prepared.record,
-        typeof count === 'number' ? count : await count,
-      );
+      partition = this.partitionFor(prepared.record, numPartitions);
     } catch (error) {
-      const fallback = this.fallback;
-      if (prepared && fallback?.takes(error)) {
-        const record = prepared.record;
-        return this.observe(
-          gate.run(ticket, () => fallback.defer(record)),
-          { topic: record.topic, event },
-        );
-      }
-      if (prepared?.reserved !== undefined) this.memory.release(prepared.reserved);
-      gate.skip(ticket);
-      this.tellError(error, { topic: prepared?.record.topic ?? topic, event });
-      throw error;
+      return this.refuse(gate, ticket, prepared, error, topic, event);
     }
-    const ready = prepared;
-    return this.observe(
-      gate.run(ticket, () => this.appendOrDefer(ready, partition)),
-      { topic: ready.record.topic, event },
-    );
+    let appended: Promise<DeliveryReport>;
+    try {
+      appended = gate.run(ticket, () => this.appendOrDefer(prepared, partition));
+    } catch (error) {
+      appended = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.observe(appended, { topic: prepared.record.topic, event });
+  }
+
+  /**
+   * A record that failed before its append: with the outbox's fallback mode a retriable
+   * failure of a built record stores it in its turn; anything else gives up its ticket
+   * and memory, tells the listeners, and rejects.
+   */
+  private refuse(
+    gate: OrderingGate,
+    ticket: number,
+    prepared: PreparedRecord | undefined,
+    error: unknown,
+    topic: string,
+    event?: object,
+  ): Promise<DeliveryReport> {
+    const fallback = this.fallback;
+    if (prepared && fallback?.takes(error)) {
+      const record = prepared.record;
+      return this.observe(
+        gate.run(ticket, () => fallback.defer(record)),
+        { topic: record.topic, event },
+      );
+    }
+    if (prepared?.reserved !== undefined) this.memory.release(prepared.reserved);
+    gate.skip(ticket);
+    this.tellError(error, { topic: prepared?.record.topic ?? topic, event });
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 
   private appendOrDefer(prepared: PreparedRecord, partition: number): Promise<DeliveryReport> {
@@ -501,7 +593,10 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     const topics = descriptors.map((d) => options.topic ?? d.topic);
     return this.dispatch(
       topics,
-      () => Promise.all(events.map((event, i) => this.prepare(event, descriptors[i], options))),
+      () =>
+        Promise.all(
+          events.map((event, i) => Promise.resolve(this.prepare(event, descriptors[i], options))),
+        ),
       events,
     );
   }
@@ -602,7 +697,11 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   /** The explicit partition (checked against the topic), or the partitioner's choice. */
   private partitionFor(record: OutgoingRecord, numPartitions: number): number {
     const { topic, key, size } = record;
-    const partition = record.partition ?? this.partitioner({ topic, numPartitions, key, size });
+    const partition =
+      record.partition ??
+      (this.partitioner
+        ? this.partitioner({ topic, numPartitions, key, size })
+        : this.defaultPartitioner!.choose(topic, numPartitions, key, size));
     if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
       throw new InvalidPartitionError(
         partition,
@@ -625,40 +724,69 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
    * Builds the record of an event that holds `estimate` bytes of bufferMemory, and settles
    * the difference to its real size (which becomes the class's next estimate).
    */
-  private async prepareReserved(
+  private prepareReserved(
     event: object,
     descriptor: EventDescriptor,
     options: SendOptions,
     estimate: number,
-  ): Promise<PreparedRecord> {
-    let prepared: PreparedRecord;
+  ): Maybe<PreparedRecord> {
+    let prepared: Maybe<PreparedRecord>;
     try {
-      prepared = await this.prepare(event, descriptor, options);
+      prepared = this.prepare(event, descriptor, options);
     } catch (error) {
       this.memory.release(estimate);
       throw error;
     }
+    if (prepared instanceof Promise) {
+      return prepared.then(
+        (ready) => this.settleReserved(ready, descriptor, estimate),
+        (error: unknown) => {
+          this.memory.release(estimate);
+          throw error;
+        },
+      );
+    }
+    return this.settleReserved(prepared, descriptor, estimate);
+  }
+
+  private settleReserved(
+    prepared: PreparedRecord,
+    descriptor: EventDescriptor,
+    estimate: number,
+  ): PreparedRecord {
     const reserved = bytesFor(prepared.record);
     if (reserved > this.memory.total) {
       this.memory.release(estimate);
       throw new RecordTooLargeError(reserved, this.memory.total);
     }
-    this.sizes.set(descriptor, reserved);
+    if (this.sizes.get(descriptor) !== reserved) this.sizes.set(descriptor, reserved);
     this.memory.adjust(reserved - estimate);
-    return { ...prepared, reserved };
+    prepared.reserved = reserved;
+    return prepared;
   }
 
-  private async prepare(
+  /** Validates and builds; synchronous unless validation or loading a codec has to wait. */
+  private prepare(
     event: object,
     descriptor: EventDescriptor,
     options: SendOptions,
-  ): Promise<PreparedRecord> {
-    if (this.validator) await this.validator.validate(event, descriptor.className);
+  ): Maybe<PreparedRecord> {
+    const validated = this.validator?.validate(event, descriptor.className);
+    if (validated) return validated.then(() => this.build(event, descriptor, options));
+    return this.build(event, descriptor, options);
+  }
+
+  private build(
+    event: object,
+    descriptor: EventDescriptor,
+    options: SendOptions,
+  ): Maybe<PreparedRecord> {
     const record = this.builder.fromEvent(event, descriptor, options);
     const compression = options.compression ?? descriptor.compression ?? this.options.compression;
-    if (!isCodecReady(compression)) await ensureCodec(compression);
     const profile = this.profileFor(options.reliability ?? descriptor.reliability);
-    return { record, profile, compression };
+    const prepared: PreparedRecord = { record, profile, compression, reserved: undefined };
+    if (!isCodecReady(compression)) return ensureCodec(compression).then(() => prepared);
+    return prepared;
   }
 
   private profileFor(spec: ReliabilitySpec | undefined): ReliabilityProfile {
