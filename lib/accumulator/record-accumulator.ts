@@ -14,6 +14,20 @@ export function bytesFor(record: OutgoingRecord): number {
   return record.size + RECORD_OVERHEAD_BYTES;
 }
 
+/** Topic-partition keys, built once per partition: a send looks its queue up by it. */
+const slotKeys = new Map<string, string[]>();
+const MAX_CACHED_TOPICS = 10_000;
+
+/** The key of a topic-partition in the accumulator's maps (the same string each time). */
+export function slotKey(topic: string, partition: number): string {
+  let keys = slotKeys.get(topic);
+  if (!keys) {
+    keys = [];
+    if (slotKeys.size < MAX_CACHED_TOPICS) slotKeys.set(topic, keys);
+  }
+  return (keys[partition] ??= `${topic}\0${partition}`);
+}
+
 /** Accumulator settings (Java's names in brackets). */
 export interface AccumulatorSettings {
   /** How long a batch waits for more records [linger.ms]. */
@@ -70,6 +84,8 @@ interface Group {
  */
 export class RecordAccumulator {
   private readonly groups = new Map<string, Group>();
+  /** The group of a profile object and codec, without building its id each time. */
+  private readonly groupOf = new WeakMap<ReliabilityProfile, Map<CompressionCodec, Group>>();
   private flushing = 0;
   private closedWith?: Error;
 
@@ -151,7 +167,7 @@ export class RecordAccumulator {
     }
     return new Promise<DeliveryReport>((resolve, reject) => {
       const group = this.group(profile, compression);
-      const slot = `${record.topic}\0${partition}`;
+      const slot = slotKey(record.topic, partition);
       let queue = group.queues.get(slot);
       if (!queue) {
         queue = [];
@@ -183,12 +199,18 @@ export class RecordAccumulator {
   }
 
   private group(profile: ReliabilityProfile, compression: CompressionCodec): Group {
+    let byCodec = this.groupOf.get(profile);
+    if (!byCodec) this.groupOf.set(profile, (byCodec = new Map()));
+    let group = byCodec.get(compression);
+    if (group) return group;
+    // Profiles with the same id (e.g. the outbox relay's and the default) share a group.
     const id = `${profile.id}|${compression}`;
-    let group = this.groups.get(id);
+    group = this.groups.get(id);
     if (!group) {
       group = { profile, compression, queues: new Map(), muted: new Set(), inFlight: 0 };
       this.groups.set(id, group);
     }
+    byCodec.set(compression, group);
     return group;
   }
 
@@ -277,7 +299,7 @@ export class RecordAccumulator {
     for (const batch of sent) {
       const failure = batch.failure;
       if (!(failure as { retriable?: boolean } | undefined)?.retriable) continue;
-      const slot = `${batch.topic}\0${batch.partition}`;
+      const slot = slotKey(batch.topic, batch.partition);
       for (const follower of group.queues.get(slot) ?? []) this.drop(follower, failure!);
       group.queues.delete(slot);
     }

@@ -25,5 +25,12 @@ export class DefaultPartitioner {
   }
 
   readonly partition: PartitionerFn = ({ topic, numPartitions, key, size }) =>
-    key ? partitionForKey(key, numPartitions) : this.sticky.partition(topic, numPartitions, size);
+    this.choose(topic, numPartitions, key, size);
+
+  /** {@link partition} without the request object (the module's own hot path). */
+  choose(topic: string, numPartitions: number, key: Buffer | null, size: number): number {
+    return key
+      ? partitionForKey(key, numPartitions)
+      : this.sticky.partition(topic, numPartitions, size);
+  }
 }

@@ -4,7 +4,7 @@ import type { RawRecord, SendOptions } from '../interfaces/send-options.interfac
 import { EVENT_ID_HEADER } from '../kafka-producer.constants.js';
 import type { EventDescriptor } from '../metadata/event-descriptor.js';
 import { resolveSerializer, serializeWith } from '../serialization/serializer-registry.js';
-import { uuidv7 } from '../utils/uuidv7.js';
+import { uuidv7, uuidv7Bytes } from '../utils/uuidv7.js';
 import type { OutgoingRecord } from './outgoing-record.js';
 import { assertRecordSize, recordSize } from './record-size.js';
 import { assertTopicName } from './topic-name.js';
@@ -55,8 +55,9 @@ export class RecordBuilder {
       part: 'value',
     });
 
-    const eventId = uuidv7();
-    const headers: Record<string, Buffer> = { [EVENT_ID_HEADER]: Buffer.from(eventId) };
+    const idBytes = uuidv7Bytes();
+    const eventId = idBytes.toString('latin1');
+    const headers: Record<string, Buffer> = { [EVENT_ID_HEADER]: idBytes };
     for (const h of descriptor.headers) {
       const raw = (event as Record<string, unknown>)[h.property];
       const bytes = Buffer.isBuffer(raw)

@@ -16,11 +16,22 @@ function randomBytes10(): Buffer {
   return slice;
 }
 
+/** ASCII codes of the two hex digits of each byte value. */
+const HEX = Buffer.from(
+  Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0')).join(''),
+  'latin1',
+);
+
+/** Where the dashes go in the 36-character form; the hex digits fill the rest. */
+const DASHES = [8, 13, 18, 23];
+
 /**
- * A UUIDv7 (RFC 9562): 48-bit Unix ms timestamp, version 7, a 12-bit counter in rand_a
- * (so ids made in the same ms still sort in creation order), variant 10, 62 random bits.
+ * A UUIDv7 (RFC 9562) as its 36 ASCII characters (`xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx`),
+ * what the `x-event-id` header carries: 48-bit Unix ms timestamp, version 7, a 12-bit
+ * counter in rand_a (so ids made in the same ms still sort in creation order), variant 10,
+ * 62 random bits. Written straight into one small buffer (no intermediate strings).
  */
-export function uuidv7(now: number = Date.now()): string {
+export function uuidv7Bytes(now: number = Date.now()): Buffer {
   const random = randomBytes10();
   if (now > lastMs) {
     lastMs = now;
@@ -33,12 +44,32 @@ export function uuidv7(now: number = Date.now()): string {
     }
   }
   const ms = lastMs;
-  const bytes = Buffer.allocUnsafe(16);
-  bytes.writeUIntBE(ms, 0, 6);
-  bytes[6] = 0x70 | (counter >> 8);
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | (random[1] & 0x3f);
-  random.copy(bytes, 9, 2, 9);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const out = Buffer.allocUnsafe(36);
+  let o = 0;
+  let d = 0;
+  const put = (byte: number) => {
+    if (o === DASHES[d]) {
+      out[o++] = 0x2d; // '-'
+      d++;
+    }
+    out[o++] = HEX[byte * 2];
+    out[o++] = HEX[byte * 2 + 1];
+  };
+  const high = Math.floor(ms / 0x100000000);
+  put((high >>> 8) & 0xff);
+  put(high & 0xff);
+  put((ms >>> 24) & 0xff);
+  put((ms >>> 16) & 0xff);
+  put((ms >>> 8) & 0xff);
+  put(ms & 0xff);
+  put(0x70 | (counter >> 8));
+  put(counter & 0xff);
+  put(0x80 | (random[1] & 0x3f));
+  for (let i = 2; i < 9; i++) put(random[i]);
+  return out;
+}
+
+/** A UUIDv7 (RFC 9562) string; see {@link uuidv7Bytes}. */
+export function uuidv7(now: number = Date.now()): string {
+  return uuidv7Bytes(now).toString('latin1');
 }
