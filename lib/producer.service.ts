@@ -286,18 +286,22 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     const { shutdownTimeoutMs } = this.options;
     const settle = (what: Promise<unknown>) =>
       withTimeout(what, shutdownTimeoutMs, () => new Error('timeout')).catch(() =>
-        this.logger.warn(`${this.inFlight.size} send(s) unfinished after ${shutdownTimeoutMs} ms`),
+        this.logger.warn(`${this.unsettled()} send(s) unfinished after ${shutdownTimeoutMs} ms`),
       );
     await this.outbox?.relay.stop();
-    if (this.inFlight.size > 0) {
-      this.logger.log(`shutting down: flushing ${this.inFlight.size} send(s)`);
+    if (this.unsettled() > 0) {
+      this.logger.log(`shutting down: flushing ${this.unsettled()} send(s)`);
       await settle(this.flush());
     }
     // What is still unsent fails now; with the outbox's fallback mode it is stored instead.
     this.accumulator.abort(
       new ProducerNotConnectedError(Messages.abandoned, this.options.brokers, { retriable: true }),
     );
-    if (this.inFlight.size > 0) await settle(Promise.allSettled([...this.inFlight]));
+    if (this.unsettled() > 0) {
+      await settle(
+        Promise.all([Promise.allSettled([...this.inFlight]), this.accumulator.drained()]),
+      );
+    }
     await this.pool.disconnectAll();
     await this.metadata.close().catch((error: unknown) => this.logger.error(String(error)));
     await this.outbox?.store.close().catch((error: unknown) => this.logger.error(String(error)));
@@ -371,9 +375,16 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   /** Resolves once every record accepted so far is acked or has failed. */
   async flush(): Promise<void> {
     const waiting = this.memory.queued().filter((w) => w instanceof WaitingSend);
-    if (this.inFlight.size === 0 && waiting.length === 0) return;
+    if (this.unsettled() === 0 && waiting.length === 0) return;
     const sends = [...this.inFlight, ...waiting.map((w) => w.promise)];
-    await this.accumulator.flush(Promise.allSettled(sends));
+    await this.accumulator.flush(
+      Promise.all([Promise.allSettled(sends), this.accumulator.drained()]),
+    );
+  }
+
+  /** Sends not settled yet: on their way to the accumulator, or in it. */
+  private unsettled(): number {
+    return this.inFlight.size + this.accumulator.unfinishedRecords;
   }
 
   /**
@@ -400,9 +411,11 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     // Memory first, at the size of the class's last record; the event is built once it fits.
     const estimate = Math.min(this.sizes.get(descriptor) ?? FIRST_SIZE_ESTIMATE, this.memory.total);
     if (this.memory.tryReserve(estimate)) {
-      return this.track(
-        this.submitReserved(event, descriptor, options, gate, ticket, topic, estimate),
-      );
+      const appends = this.accumulator.appends;
+      const sent = this.submitReserved(event, descriptor, options, gate, ticket, topic, estimate);
+      // Appended already (the usual case): the accumulator keeps it until it settles, and
+      // flush() waits for it there; a send still on its way is tracked here.
+      return this.accumulator.appends !== appends ? sent : this.track(sent);
     }
     const queue = this.queue;
     return new WaitingSend(event, descriptor, options, gate, ticket, topic, estimate, queue)

@@ -35,4 +35,19 @@ export class ProducerBatch {
     this.failure ??= error;
     for (const pending of this.records) pending.reject(error);
   }
+
+  private finishers?: Array<() => void>;
+  private finished = false;
+
+  /** Calls `fn` once the accumulator is done with the batch (sent and answered, or dropped). */
+  whenFinished(fn: () => void): void {
+    if (this.finished) fn();
+    else (this.finishers ??= []).push(fn);
+  }
+
+  /** The accumulator is done with the batch: every record is settled. */
+  finish(): void {
+    this.finished = true;
+    for (const fn of this.finishers?.splice(0) ?? []) fn();
+  }
 }

@@ -279,4 +279,38 @@ describe('BufferMemory', () => {
       RecordTooLargeError,
     );
   });
+
+  it('drained() waits for every batch there is now (queued or in flight), not for later ones', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 1 });
+    broker.hold = true;
+    const before = accumulator.appends;
+    const first = [0, 1, 2].map((i) =>
+      accumulator.append(record('t', 10, `a${i}`), 0, ack, 'none'),
+    );
+    expect(accumulator.appends - before).toBe(3);
+    await tick(); // the first request is in flight, held
+    const second = accumulator.append(record('t', 10, 'b'), 1, ack, 'none');
+    expect(accumulator.unfinishedRecords).toBe(4);
+    let drained = false;
+    const done = accumulator.drained().then(() => (drained = true));
+    await tick();
+    expect(drained).toBe(false);
+    broker.release();
+    await done;
+    // Everything there was when drained() was called is settled by then.
+    await expect(Promise.all(first)).resolves.toHaveLength(3);
+    await expect(second).resolves.toMatchObject({ partition: 1, eventId: 'b' });
+    expect(accumulator.unfinishedRecords).toBe(0);
+    await expect(accumulator.drained()).resolves.toBeUndefined();
+  });
+
+  it('drained() also ends for batches dropped by abort()', async () => {
+    const { accumulator } = setup({ lingerMs: 60_000 });
+    const sent = accumulator.append(record('t', 10), 0, ack, 'none');
+    const drained = accumulator.drained();
+    accumulator.abort(new Error('closing'));
+    await expect(sent).rejects.toThrow('closing');
+    await expect(drained).resolves.toBeUndefined();
+    expect(accumulator.unfinishedRecords).toBe(0);
+  });
 });

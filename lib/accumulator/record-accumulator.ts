@@ -88,6 +88,9 @@ export class RecordAccumulator {
   private readonly groupOf = new WeakMap<ReliabilityProfile, Map<CompressionCodec, Group>>();
   private flushing = 0;
   private closedWith?: Error;
+  /** Batches not finished yet: queued, or in a request not answered yet. */
+  private readonly unfinished = new Set<ProducerBatch>();
+  private appendCount = 0;
 
   constructor(
     private readonly settings: AccumulatorSettings,
@@ -116,6 +119,34 @@ export class RecordAccumulator {
       return wait.then(() => this.enqueue(record, partition, profile, compression, reserved));
     }
     return this.enqueue(record, partition, profile, compression, reserved);
+  }
+
+  /**
+   * How many records were appended so far: a caller that sees it change across its
+   * `append()` knows the record is in a batch (and so covered by {@link drained}).
+   */
+  get appends(): number {
+    return this.appendCount;
+  }
+
+  /** Records in batches not finished yet (queued or in flight). */
+  get unfinishedRecords(): number {
+    let count = 0;
+    for (const batch of this.unfinished) count += batch.records.length;
+    return count;
+  }
+
+  /** Resolves once every batch there is now is finished: each of its records settled. */
+  drained(): Promise<void> {
+    const batches = [...this.unfinished];
+    if (batches.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let left = batches.length;
+      const one = () => {
+        if (--left === 0) resolve();
+      };
+      for (const batch of batches) batch.whenFinished(one);
+    });
   }
 
   /** Sends every batch now, ignoring linger, until `done` settles. */
@@ -165,6 +196,7 @@ export class RecordAccumulator {
       this.memory.release(reserved);
       return Promise.reject(this.closedWith);
     }
+    this.appendCount++;
     return new Promise<DeliveryReport>((resolve, reject) => {
       const group = this.group(profile, compression);
       const slot = slotKey(record.topic, partition);
@@ -180,6 +212,7 @@ export class RecordAccumulator {
       ) {
         batch = new ProducerBatch(record.topic, partition, Date.now());
         queue.push(batch);
+        this.unfinished.add(batch);
       }
       batch.add({ record, reserved, resolve, reject });
       if (group.muted.has(slot)) {
@@ -290,7 +323,11 @@ export class RecordAccumulator {
       group.inFlight--;
       if (this.settings.failFollowers) this.failFollowers(group, batches);
       for (const slot of slots) group.muted.delete(slot);
-      for (const batch of batches) this.memory.release(batch.bytes);
+      for (const batch of batches) {
+        this.memory.release(batch.bytes);
+        this.unfinished.delete(batch);
+        batch.finish();
+      }
       this.pump(group);
     });
   }
@@ -349,5 +386,7 @@ export class RecordAccumulator {
   private drop(batch: ProducerBatch, error: Error): void {
     batch.fail(error);
     this.memory.release(batch.bytes);
+    this.unfinished.delete(batch);
+    batch.finish();
   }
 }
