@@ -179,17 +179,21 @@ describe('RecordAccumulator', () => {
     expect(broker.requests[2]).toEqual([{ topic: 't', partition: 0, count: 1 }]);
   });
 
-  it('an idempotent profile has one request in flight (kafkajs locks per broker anyway)', async () => {
+  it('an idempotent profile has two requests in flight (kafkajs locks per broker anyway)', async () => {
     const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 5 });
     broker.hold = true;
     const first = accumulator.append(record('t', 10), 0, profile, 'none');
     await tick();
     const others = [1, 2, 3].map((p) => accumulator.append(record('t', 10), p, profile, 'none'));
     await tick();
-    expect(broker.requests).toHaveLength(1);
-    broker.release();
-    await Promise.all([first, ...others]);
+    const later = [4, 5].map((p) => accumulator.append(record('t', 10), p, profile, 'none'));
+    await tick();
+    // The third request waits: its records join one request once a slot frees.
+    expect(broker.requests).toHaveLength(2);
     expect(broker.requests[1].map((b) => b.partition)).toEqual([1, 2, 3]);
+    broker.release();
+    await Promise.all([first, ...others, ...later]);
+    expect(broker.requests[2].map((b) => b.partition)).toEqual([4, 5]);
   });
 
   it('holds at most maxInFlightRequests requests; meanwhile records fill bigger batches', async () => {

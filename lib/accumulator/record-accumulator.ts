@@ -287,11 +287,16 @@ export class RecordAccumulator {
 
   /**
    * kafkajs's idempotent producer sends one request per broker at a time anyway (it holds
-   * a lock per broker while it numbers and sends): a second request would only wait in
-   * kafkajs, while here its records can still join the next, larger request.
+   * a lock per broker while it numbers and sends), so more requests would mostly wait in
+   * kafkajs while their records could still join a larger one. Two: the partitions of a
+   * request answered first are sent again while the rest of the previous one waits for
+   * kafkajs's lock (measured at 100 B, C=1024, 4 runs each: +6% msg/s over one; each
+   * partition still has at most one request in flight, see `muted`).
    */
   private maxInFlight(group: Group): number {
-    return group.profile.idempotent ? 1 : this.settings.maxInFlightRequests;
+    return group.profile.idempotent
+      ? Math.min(2, this.settings.maxInFlightRequests)
+      : this.settings.maxInFlightRequests;
   }
 
   /**
