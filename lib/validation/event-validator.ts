@@ -7,6 +7,7 @@ import {
   type ValidatorOptions,
 } from 'class-validator';
 import { ValidationError, type PropertyViolation } from '../errors/validation.error.js';
+import { ValidityPlan, type ConstraintUse } from './validity-plan.js';
 
 function flatten(errors: ClassValidatorError[], prefix = ''): PropertyViolation[] {
   return errors.flatMap((error) => {
@@ -60,6 +61,11 @@ function versioned(storage: Storage): Storage & VersionedStorage {
       counted[VERSION]! += 1;
       add(metadata);
     };
+    const addConstraint = storage.addConstraintMetadata.bind(storage);
+    storage.addConstraintMetadata = (metadata) => {
+      counted[VERSION]! += 1;
+      addConstraint(metadata);
+    };
   }
   return counted;
 }
@@ -70,7 +76,7 @@ function versioned(storage: Storage): Storage & VersionedStorage {
  * the inherited ones) and groups the result by property. Registering any constraint later
  * (a class defined later, `registerDecorator`) empties the cache.
  */
-function cachedStorage(): Storage {
+function cachedStorage(): Storage & VersionedStorage {
   const storage = versioned(getMetadataStorage());
   const view = Object.create(storage) as Storage;
   const lookups = new WeakMap<object, { version: number; metadatas: Metadatas }>();
@@ -109,13 +115,17 @@ function cachedStorage(): Storage {
  * extra turn of the event loop. Async constraints (and `@ValidatePromise`) are awaited as
  * `validate()` would. If class-validator's engine is not where it has been since 0.12,
  * `validate()` itself is used. Each class's constraints are looked up once (see
- * `cachedStorage`), not on every call.
+ * `cachedStorage`), not on every call, and a valid event of a class a ValidityPlan can
+ * model is passed without class-validator's per-call machinery (an invalid one always
+ * gets class-validator's own errors).
  */
 export class EventValidator {
   private readonly options: ValidatorOptions;
   private readonly validator = new Validator();
   /** Per validator: the cached lookups depend on its options (groups, always, strictGroups). */
   private readonly storage = cachedStorage();
+  /** Per class: its ValidityPlan (null: none possible), and the storage version it is for. */
+  private readonly plans = new WeakMap<object, { version: number; plan: ValidityPlan | null }>();
 
   /** `forbidUnknownValues` is off unless asked for: an event class without constraints is valid. */
   constructor(options: ValidatorOptions = {}) {
@@ -124,6 +134,7 @@ export class EventValidator {
 
   /** Returns once valid (synchronously if it could tell), or throws / rejects. */
   validate(event: object, className: string): void | Promise<void> {
+    if (this.planFor(event.constructor)?.passes(event)) return;
     if (!Executor) {
       return validate(event, this.options).then((errors) => this.check(errors, className));
     }
@@ -137,6 +148,25 @@ export class EventValidator {
     return Promise.all(executor.awaitingPromises).then(() =>
       this.check(executor.stripEmptyErrors(errors), className),
     );
+  }
+
+  /** The class's ValidityPlan, built once per class (again after new constraints appear). */
+  private planFor(target: unknown): ValidityPlan | null {
+    if (typeof target !== 'function') return null;
+    const version = this.storage[VERSION]!;
+    const hit = this.plans.get(target);
+    if (hit && hit.version === version) return hit.plan;
+    const { groups, strictGroups = false, always = false } = this.options;
+    const uses = this.storage.getTargetValidationMetadatas(
+      target,
+      '',
+      always,
+      strictGroups,
+      groups,
+    ) as unknown as ConstraintUse[];
+    const plan = ValidityPlan.of(uses, this.storage, this.options) ?? null;
+    this.plans.set(target, { version, plan });
+    return plan;
   }
 
   private check(errors: ClassValidatorError[], className: string): void {
