@@ -3,6 +3,7 @@ import type { Message } from 'kafkajs';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { encodeProduceRequest, installProduceEncoder, standIns } from './produce-request.js';
 import { RecordBatch } from './record-batch.js';
+import { SequenceBook } from './sequence-book.js';
 
 const require = createRequire(import.meta.url);
 
@@ -53,6 +54,21 @@ const ORDERS = [record(0, T + 30), record(1, T), record(2, T + 90, null)];
 const PAYMENTS = [record(3, T + 5)];
 const PAYMENTS_2 = [record(4, T + 1), record(5, T + 2), record(6, T)];
 
+/**
+ * A book for producer `producerId` / `epoch` whose request number 1 to each topic-partition
+ * in `next` starts at the given sequence: its request 0 had that many records.
+ */
+function bookAt(producerId: bigint, epoch: number, next: Record<string, number>): SequenceBook {
+  const book = new SequenceBook();
+  for (const [slot, sequence] of Object.entries(next)) {
+    expect(book.firstSequence(producerId, epoch, slot, 0, sequence)).toBe(0);
+  }
+  return book;
+}
+
+/** The book's (and encodeProduceRequest's) key for a topic-partition. */
+const slot = (topic: string, partition: number) => `${topic}\0${partition}`;
+
 /** Reads the Produce v3 body by hand: returns its fields and the record sets. */
 function parse(buf: Buffer) {
   let o = 0;
@@ -77,19 +93,27 @@ function parse(buf: Buffer) {
 }
 
 describe('produce request', () => {
-  it('stands in for a batch with batch.count references to one message of its partition', async () => {
+  it('stands in for a batch of any size with one message of its partition', async () => {
     const batch = await RecordBatch.encode(ORDERS);
-    const messages = standIns(batch, 4);
-    expect(messages).toHaveLength(3);
-    expect(messages.every((m) => m === messages[0])).toBe(true);
-    expect(messages[0].partition).toBe(4);
-    expect(Buffer.isBuffer(messages[0].value)).toBe(true);
+    expect(batch.count).toBe(3);
+    for (const book of [undefined, new SequenceBook()]) {
+      const messages = standIns(batch, 4, book);
+      expect(messages).toHaveLength(1);
+      expect(messages[0].partition).toBe(4);
+      // kafkajs refuses a message without a value.
+      expect(Buffer.isBuffer(messages[0].value)).toBe(true);
+    }
   });
 
   it('writes transactional id, acks, timeout, topics, partitions and each sealed batch', async () => {
     const orders = await RecordBatch.encode(ORDERS);
     const payments = await RecordBatch.encode(PAYMENTS);
     const payments2 = await RecordBatch.encode(PAYMENTS_2);
+    const book = bookAt(77n, 2, {
+      [slot('orders', 1)]: 12,
+      [slot('payments-ü', 0)]: 3,
+      [slot('payments-ü', 7)]: 0,
+    });
     const args: Args = {
       acks: -1,
       timeout: 30_000,
@@ -98,13 +122,13 @@ describe('produce request', () => {
       topicData: [
         {
           topic: 'orders',
-          partitions: [{ partition: 1, firstSequence: 12, messages: standIns(orders, 1) }],
+          partitions: [{ partition: 1, firstSequence: 1, messages: standIns(orders, 1, book) }],
         },
         {
           topic: 'payments-ü',
           partitions: [
-            { partition: 0, firstSequence: 3, messages: standIns(payments, 0) },
-            { partition: 7, firstSequence: 0, messages: standIns(payments2, 7) },
+            { partition: 0, firstSequence: 1, messages: standIns(payments, 0, book) },
+            { partition: 7, firstSequence: 1, messages: standIns(payments2, 7, book) },
           ],
         },
       ],
@@ -140,16 +164,19 @@ describe('produce request', () => {
         producerId: Long.fromValue(9),
         producerEpoch: 4,
       };
+      // kafkajs numbers our request 1; the book makes that the sequences kafkajs's own
+      // request of these records carries (firstSequence 5 and 8).
+      const book = bookAt(9n, 4, { [slot('orders', 2)]: 5, [slot('payments', 0)]: 8 });
       const ours = encodeProduceRequest({
         ...common,
         topicData: [
           {
             topic: 'orders',
-            partitions: [{ partition: 2, firstSequence: 5, messages: standIns(orders, 2) }],
+            partitions: [{ partition: 2, firstSequence: 1, messages: standIns(orders, 2, book) }],
           },
           {
             topic: 'payments',
-            partitions: [{ partition: 0, firstSequence: 8, messages: standIns(payments, 0) }],
+            partitions: [{ partition: 0, firstSequence: 1, messages: standIns(payments, 0, book) }],
           },
         ],
       });
@@ -178,6 +205,8 @@ describe('produce request', () => {
         topic.partitions.forEach(({ partition, recordSet }, p) => {
           const other = b.topics[t].partitions[p].recordSet;
           expect(partition).toBe(b.topics[t].partitions[p].partition);
+          // The sequence our book gave is the one kafkajs wrote (compared below too).
+          expect(recordSet.readInt32BE(53)).toBe([5, 8][t]);
           expect(recordSet.readInt32BE(12)).toBe(-1);
           expect(other.readInt32BE(12)).toBe(0);
           expect(recordSet.readInt16BE(21) & 0x10).toBe(transactionalId === null ? 0 : 0x10);
@@ -194,22 +223,25 @@ describe('produce request', () => {
   it('writes producer epoch and sequence -1 without a producer id, as Kafka clients do', async () => {
     const batch = await RecordBatch.encode(ORDERS);
     for (const producerId of [-1, undefined, -1n, Long.fromValue(-1)]) {
-      const buf = encodeProduceRequest({
-        acks: 1,
-        timeout: 100,
-        producerId,
-        producerEpoch: 0,
-        topicData: [
-          {
-            topic: 't',
-            partitions: [{ partition: 0, firstSequence: 6, messages: standIns(batch, 0) }],
-          },
-        ],
-      });
-      const recordSet = parse(buf).topics[0].partitions[0].recordSet;
-      expect(recordSet.readBigInt64BE(43)).toBe(-1n);
-      expect(recordSet.readInt16BE(51)).toBe(-1);
-      expect(recordSet.readInt32BE(53)).toBe(-1);
+      // No book needed; one that is there is not asked (a first request 6 would throw).
+      for (const book of [undefined, new SequenceBook()]) {
+        const buf = encodeProduceRequest({
+          acks: 1,
+          timeout: 100,
+          producerId,
+          producerEpoch: 0,
+          topicData: [
+            {
+              topic: 't',
+              partitions: [{ partition: 0, firstSequence: 6, messages: standIns(batch, 0, book) }],
+            },
+          ],
+        });
+        const recordSet = parse(buf).topics[0].partitions[0].recordSet;
+        expect(recordSet.readBigInt64BE(43)).toBe(-1n);
+        expect(recordSet.readInt16BE(51)).toBe(-1);
+        expect(recordSet.readInt32BE(53)).toBe(-1);
+      }
     }
   });
 
@@ -217,6 +249,8 @@ describe('produce request', () => {
     const batch = await RecordBatch.encode(PAYMENTS);
     // InitProducerId's response decoder gives `readInt64().toString()`.
     const producerId = '9007199254740993' as unknown as bigint;
+    // The book knows the producer as 9007199254740993n: request 1 follows its request 0.
+    const book = bookAt(9007199254740993n, 0, { [slot('t', 0)]: 1 });
     const buf = encodeProduceRequest({
       acks: -1,
       timeout: 100,
@@ -225,7 +259,7 @@ describe('produce request', () => {
       topicData: [
         {
           topic: 't',
-          partitions: [{ partition: 0, firstSequence: 1, messages: standIns(batch, 0) }],
+          partitions: [{ partition: 0, firstSequence: 1, messages: standIns(batch, 0, book) }],
         },
       ],
     });
@@ -235,30 +269,91 @@ describe('produce request', () => {
     expect(recordSet.readInt32BE(53)).toBe(1);
   });
 
+  it("takes each batch's first sequence from the book, by kafkajs's request number", async () => {
+    const batches = await Promise.all(
+      [ORDERS, PAYMENTS, PAYMENTS_2].map((r) => RecordBatch.encode(r)),
+    );
+    const book = new SequenceBook();
+    const send = (batch: RecordBatch, request: number | undefined, epoch = 0) => {
+      const buf = encodeProduceRequest({
+        acks: -1,
+        timeout: 100,
+        producerId: 5,
+        producerEpoch: epoch,
+        topicData: [
+          {
+            topic: 't',
+            partitions: [
+              { partition: 2, firstSequence: request, messages: standIns(batch, 2, book) },
+            ],
+          },
+        ],
+      });
+      return parse(buf).topics[0].partitions[0].recordSet.readInt32BE(53);
+    };
+    const [three, one, threeMore] = batches;
+    // A partition without a request number counts as request 0.
+    expect(send(three, undefined)).toBe(0);
+    expect(send(one, 1)).toBe(3);
+    // Request 2 refused and replaced by a batch of another size: the same first sequence.
+    expect(send(threeMore, 2)).toBe(4);
+    expect(send(one, 2)).toBe(4);
+    expect(send(three, 3)).toBe(5);
+    expect(() => send(three, 5)).toThrow('kafkajs numbered request 5 after 3');
+    // A new epoch starts over.
+    expect(send(one, 0, 1)).toBe(0);
+  });
+
   it('throws when a partition is not exactly one encoded batch', async () => {
     const batch = await RecordBatch.encode(ORDERS);
+    const other = await RecordBatch.encode(PAYMENTS);
     const args = (messages: Message[]): Args => ({
       acks: 1,
       timeout: 100,
       topicData: [{ topic: 'orders', partitions: [{ partition: 3, messages }] }],
     });
-    expect(() => encodeProduceRequest(args(standIns(batch, 3).slice(1)))).toThrow(
-      'partition 3 of orders is not one encoded batch',
-    );
+    const refused = 'partition 3 of orders is not one encoded batch';
+    expect(() => encodeProduceRequest(args([]))).toThrow(refused);
+    // kafkajs put the stand-ins of two batches in one partition: of the same or another.
     expect(() =>
       encodeProduceRequest(args([...standIns(batch, 3), ...standIns(batch, 3)])),
-    ).toThrow('partition 3 of orders is not one encoded batch');
-    expect(() => encodeProduceRequest(args(asMessages(ORDERS)))).toThrow(
-      'partition 3 of orders is not one encoded batch',
-    );
+    ).toThrow(refused);
+    expect(() =>
+      encodeProduceRequest(args([...standIns(batch, 3), ...standIns(other, 3)])),
+    ).toThrow(refused);
+    // Plain kafkajs messages, alone or after a stand-in.
+    expect(() => encodeProduceRequest(args(asMessages(ORDERS)))).toThrow(refused);
+    expect(() =>
+      encodeProduceRequest(args([...standIns(batch, 3), ...asMessages(ORDERS)])),
+    ).toThrow(refused);
+  });
+
+  it('throws for an idempotent request whose stand-in has no sequence book', async () => {
+    const batch = await RecordBatch.encode(ORDERS);
+    expect(() =>
+      encodeProduceRequest({
+        acks: -1,
+        timeout: 100,
+        producerId: Long.fromValue(12),
+        producerEpoch: 0,
+        topicData: [
+          {
+            topic: 'orders',
+            partitions: [{ partition: 3, firstSequence: 0, messages: standIns(batch, 3) }],
+          },
+        ],
+      }),
+    ).toThrow('no sequence numbers for orders/3');
   });
 
   describe('installProduceEncoder', () => {
     const original = produce.protocol;
     beforeAll(() => installProduceEncoder());
 
+    /** kafkajs's request 1 to orders/5, which the book starts at sequence 40. */
     const ownArgs = async (acks = -1) => {
       const batch = await RecordBatch.encode(ORDERS);
+      const book = bookAt(123n, 1, { [slot('orders', 5)]: 40 });
       return {
         acks,
         timeout: 30_000,
@@ -268,7 +363,7 @@ describe('produce request', () => {
         topicData: [
           {
             topic: 'orders',
-            partitions: [{ partition: 5, firstSequence: 40, messages: standIns(batch, 5) }],
+            partitions: [{ partition: 5, firstSequence: 1, messages: standIns(batch, 5, book) }],
           },
         ],
       } satisfies Args;
@@ -285,6 +380,8 @@ describe('produce request', () => {
     it('encodes a request built from stand-ins as encodeProduceRequest, for v3 to v7', async () => {
       const args = await ownArgs();
       const expected = Buffer.from(encodeProduceRequest(args));
+      expect(parse(expected).topics[0].partitions[0].recordSet.readInt32BE(53)).toBe(40);
+      // Each encoding asks the book again for request 1: the same sequence.
       for (const version of [3, 4, 5, 6, 7]) {
         const { request, response } = produce.protocol({ version })(args);
         expect(await request.encode()).toMatchObject({ buffer: expected, offset: expected.length });

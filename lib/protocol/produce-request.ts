@@ -1,28 +1,35 @@
 import { createRequire } from 'node:module';
 import type { Message } from 'kafkajs';
 import type { RecordBatch } from './record-batch.js';
+import type { SequenceBook } from './sequence-book.js';
 
 const require = createRequire(import.meta.url);
 
 /** Where a stand-in message carries its partition's encoded batch. */
 const ENCODED = Symbol('nestjs-kafka-producer.recordBatch');
+/** Where it carries its producer's sequence numbers (idempotent producers). */
+const BOOK = Symbol('nestjs-kafka-producer.sequenceBook');
 
 /** kafkajs refuses a message without a value; the stand-ins' value is never sent. */
 const STAND_IN_VALUE = Buffer.alloc(0);
 
 interface StandIn extends Message {
   readonly [ENCODED]: RecordBatch;
+  readonly [BOOK]?: SequenceBook;
 }
 
 /**
- * What the module hands kafkajs's `sendBatch` for one partition's pre-encoded batch:
- * `batch.count` references to one stand-in message. kafkajs counts them to number the
- * batch (an idempotent producer's sequence), routes them by `partition`, and its Produce
- * request, replaced by {@link installProduceEncoder}, writes the batch's bytes instead.
+ * What the module hands kafkajs's `sendBatch` for one partition's pre-encoded batch: one
+ * stand-in message, which kafkajs routes by `partition`; its Produce request, replaced by
+ * {@link installProduceEncoder}, writes the batch's bytes instead. kafkajs handles each
+ * message of a request several times over (and groups them per partition by copying the
+ * list once per message), so one stand-in instead of one per record saves that work for
+ * every record. kafkajs then numbers requests instead of records; an idempotent producer's
+ * `book` turns that into record sequence numbers (see SequenceBook).
  */
-export function standIns(batch: RecordBatch, partition: number): Message[] {
-  const standIn: StandIn = { value: STAND_IN_VALUE, partition, [ENCODED]: batch };
-  return new Array<Message>(batch.count).fill(standIn);
+export function standIns(batch: RecordBatch, partition: number, book?: SequenceBook): Message[] {
+  const standIn: StandIn = { value: STAND_IN_VALUE, partition, [ENCODED]: batch, [BOOK]: book };
+  return [standIn];
 }
 
 /** kafkajs's Long (a BigInt inside), a number, or (after InitProducerId) a decimal string. */
@@ -88,11 +95,18 @@ export function encodeProduceRequest(args: ProduceArgs): Buffer {
     size += 2 + Buffer.byteLength(topic) + 4;
     for (const data of partitions) {
       const batch = batchOf(data);
-      if (!batch || data.messages.length !== batch.count) {
+      if (!batch || data.messages.length !== 1) {
         // Only ever a bug: kafkajs mixed the stand-ins of two batches (or other messages).
         throw new Error(`partition ${data.partition} of ${topic} is not one encoded batch`);
       }
-      const sequence = idempotent ? (data.firstSequence ?? 0) : -1;
+      let sequence = -1;
+      if (idempotent) {
+        const book = data.messages[0][BOOK];
+        if (!book) throw new Error(`no sequence numbers for ${topic}/${data.partition}`);
+        const slot = `${topic}\0${data.partition}`;
+        const request = data.firstSequence ?? 0;
+        sequence = book.firstSequence(producerId, epoch, slot, request, batch.count);
+      }
       const bytes = batch.seal(producerId, epoch, sequence, transactionalId !== null);
       sealed.push(bytes);
       size += 4 + 4 + bytes.length;

@@ -1,8 +1,9 @@
 import type { Logger } from '@nestjs/common';
-import type { Message, ProducerBatch as ProducerBatchRequest } from 'kafkajs';
+import type { Message, Producer, ProducerBatch as ProducerBatchRequest } from 'kafkajs';
 import type { RecordMetadata, TopicMessages } from 'kafkajs';
 import { installProduceEncoder, standIns } from '../protocol/produce-request.js';
 import { RecordBatch } from '../protocol/record-batch.js';
+import { SequenceBook } from '../protocol/sequence-book.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
 import { compressionType } from '../compression/compression-registry.js';
 import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
@@ -38,6 +39,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * only then does the caller get DeliveryTimeoutError.
  */
 export class RecordSender {
+  /** Each idempotent kafkajs producer's record sequence numbers (see SequenceBook). */
+  private readonly books = new WeakMap<Producer, SequenceBook>();
+
   constructor(
     private readonly pool: ProducerPool,
     private readonly requestTimeoutMs: number,
@@ -152,7 +156,7 @@ export class RecordSender {
       await Promise.all(
         this.byPartition(batches).map(async (own) => {
           try {
-            const request = await this.request(own, profile, compression);
+            const request = await this.request(own, profile, compression, this.bookOf(lease));
             this.settle(own, await lease.producer.sendBatch(request), profile);
           } catch (error) {
             if (outcomeInDoubt(error)) inDoubt = true;
@@ -164,6 +168,12 @@ export class RecordSender {
       lease.release(inDoubt);
     }
     return failures;
+  }
+
+  private bookOf(lease: ProducerLease): SequenceBook {
+    let book = this.books.get(lease.producer);
+    if (!book) this.books.set(lease.producer, (book = new SequenceBook()));
+    return book;
   }
 
   private byPartition(batches: ProducerBatch[]): ProducerBatch[][] {
@@ -185,13 +195,14 @@ export class RecordSender {
     batches: ProducerBatch[],
     profile: ReliabilityProfile,
     compression: CompressionCodec,
+    book?: SequenceBook,
   ): Promise<ProducerBatchRequest> {
     const codec = compressionType(compression);
     return {
       acks: profile.acks,
       timeout: this.requestTimeoutMs,
       compression: codec,
-      topicMessages: await this.topicMessages(batches, codec),
+      topicMessages: await this.topicMessages(batches, codec, book),
     };
   }
 
@@ -204,6 +215,7 @@ export class RecordSender {
   private async topicMessages(
     batches: ProducerBatch[],
     codec: ReturnType<typeof compressionType>,
+    book?: SequenceBook,
   ): Promise<TopicMessages[]> {
     const byTopic = new Map<string, Message[]>();
     for (const own of this.byPartition(batches)) {
@@ -213,7 +225,7 @@ export class RecordSender {
       const encoded = await RecordBatch.encode(records, codec);
       let messages = byTopic.get(topic);
       if (!messages) byTopic.set(topic, (messages = []));
-      for (const m of standIns(encoded, partition)) messages.push(m);
+      for (const m of standIns(encoded, partition, book)) messages.push(m);
     }
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
