@@ -58,8 +58,9 @@ describe('faults: shutdown, restarts and a whole-cluster outage', () => {
 
   for (const [name, shutdownTimeoutMs] of [
     ['F11', 30_000],
-    // Too short to finish the burst: the rest must be rejected with an error, not dropped.
-    ['F11-short', 300],
+    // Too short to finish the burst (300 ms was enough for all 10k once records were
+    // encoded by the module): the rest must be rejected with an error, not dropped.
+    ['F11-short', 20],
   ] as const) {
     it(`${name}: app.close() during a 10k-event burst (shutdownTimeoutMs ${shutdownTimeoutMs}): each record acked or rejected with an error, none dropped`, async () => {
       const topic = await newTopic(`fault-${name.toLowerCase()}`);
@@ -96,6 +97,8 @@ describe('faults: shutdown, restarts and a whole-cluster outage', () => {
       expect(report.sent).toBe(10_000);
       const rejections = stream.records.filter((r) => r.status === 'rejected');
       for (const r of rejections) expect(r.error).toBeInstanceOf(KafkaProducerError);
+      // The short timeout must really cut the burst short, or this case proves nothing.
+      if (name === 'F11-short') expect(rejections.length).toBeGreaterThan(0);
       expect(report).toMatchObject({
         lost: 0,
         duplicated: 0,
