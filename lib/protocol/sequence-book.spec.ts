@@ -293,81 +293,75 @@ describe("SequenceBook with kafkajs's eosManager", () => {
     const eos = await idempotentEosManager();
     const book = new SequenceBook();
     const broker = new Broker();
-    await broker.send(
-      eos,
-      book,
+    type Step = [Array<[string, number, number]>, Outcome];
+    const run = async (steps: Step[]) => {
+      for (const [batches, outcome] of steps) await broker.send(eos, book, batches, outcome);
+    };
+    await run([
       [
-        ['orders', 0, 3],
-        ['orders', 1, 2],
-        ['payments', 0, 1],
+        [
+          ['orders', 0, 3],
+          ['orders', 1, 2],
+          ['payments', 0, 1],
+        ],
+        'written',
       ],
-      'written',
-    );
-    await broker.send(
-      eos,
-      book,
       [
-        ['orders', 0, 4],
-        ['payments', 0, 2],
+        [
+          ['orders', 0, 4],
+          ['payments', 0, 2],
+        ],
+        'refused',
       ],
-      'refused',
-    );
-    // The refused orders/0 batch replaced by one of 5 records; payments/0's sent again.
-    await broker.send(
-      eos,
-      book,
+      // The refused orders/0 batch replaced by one of 5 records; payments/0's sent again.
       [
-        ['orders', 0, 5],
-        ['payments', 0, 2],
+        [
+          ['orders', 0, 5],
+          ['payments', 0, 2],
+        ],
+        'written',
       ],
-      'written',
-    );
-    await broker.send(eos, book, [['orders', 1, 7]], 'unsent');
-    await broker.send(
-      eos,
-      book,
+      [[['orders', 1, 7]], 'unsent'],
       [
-        ['orders', 1, 1],
-        ['orders', 0, 1],
+        [
+          ['orders', 1, 1],
+          ['orders', 0, 1],
+        ],
+        'written',
       ],
-      'written',
-    );
-    await broker.send(eos, book, [['orders', 0, 2]], 'refused');
-    await broker.send(eos, book, [['orders', 0, 3]], 'refused');
-    await broker.send(eos, book, [['orders', 0, 3]], 'unsent');
-    await broker.send(eos, book, [['orders', 0, 2]], 'written');
-    await broker.send(
-      eos,
-      book,
+      [[['orders', 0, 2]], 'refused'],
+      [[['orders', 0, 3]], 'refused'],
+      [[['orders', 0, 3]], 'unsent'],
+      [[['orders', 0, 2]], 'written'],
       [
-        ['orders', 0, 1],
-        ['payments', 0, 1],
+        [
+          ['orders', 0, 1],
+          ['payments', 0, 1],
+        ],
+        'written',
       ],
-      'written',
-    );
+    ]);
     // InitProducerId again (a new epoch): kafkajs and the book start over.
     await eos.initProducerId();
     expect(eos.getProducerEpoch()).toBe(1);
     broker.reset();
-    await broker.send(eos, book, [['payments', 0, 2]], 'refused');
-    await broker.send(
-      eos,
-      book,
+    await run([
+      [[['payments', 0, 2]], 'refused'],
       [
-        ['orders', 0, 4],
-        ['payments', 0, 1],
+        [
+          ['orders', 0, 4],
+          ['payments', 0, 1],
+        ],
+        'written',
       ],
-      'written',
-    );
-    await broker.send(
-      eos,
-      book,
       [
-        ['orders', 0, 1],
-        ['orders', 1, 6],
+        [
+          ['orders', 0, 1],
+          ['orders', 1, 6],
+        ],
+        'written',
       ],
-      'written',
-    );
+    ]);
   });
 
   it('does so for any run of written, refused and unsent requests', async () => {
