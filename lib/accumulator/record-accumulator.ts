@@ -4,6 +4,7 @@ import type { DeliveryReport } from '../interfaces/delivery-report.interface.js'
 import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
 import type { BufferMemory } from './buffer-memory.js';
+import { slotKey } from '../record/slot-key.js';
 import { ProducerBatch } from './producer-batch.js';
 
 /** Per-record bookkeeping counted against `bufferMemory` on top of its serialized bytes. */
@@ -12,20 +13,6 @@ export const RECORD_OVERHEAD_BYTES = 64;
 /** The bytes a record holds in `bufferMemory`: its serialized size plus bookkeeping. */
 export function bytesFor(record: OutgoingRecord): number {
   return record.size + RECORD_OVERHEAD_BYTES;
-}
-
-/** Topic-partition keys, built once per partition: a send looks its queue up by it. */
-const slotKeys = new Map<string, string[]>();
-const MAX_CACHED_TOPICS = 10_000;
-
-/** The key of a topic-partition in the accumulator's maps (the same string each time). */
-export function slotKey(topic: string, partition: number): string {
-  let keys = slotKeys.get(topic);
-  if (!keys) {
-    keys = [];
-    if (slotKeys.size < MAX_CACHED_TOPICS) slotKeys.set(topic, keys);
-  }
-  return (keys[partition] ??= `${topic}\0${partition}`);
 }
 
 /** Accumulator settings (Java's names in brackets). */
@@ -327,11 +314,7 @@ export class RecordAccumulator {
       group.inFlight--;
       if (this.settings.failFollowers) this.failFollowers(group, batches);
       for (const slot of slots) group.muted.delete(slot);
-      for (const batch of batches) {
-        this.memory.release(batch.bytes);
-        this.unfinished.delete(batch);
-        batch.finish();
-      }
+      for (const batch of batches) this.finish(batch);
       this.pump(group);
     });
   }
@@ -389,6 +372,11 @@ export class RecordAccumulator {
 
   private drop(batch: ProducerBatch, error: Error): void {
     batch.fail(error);
+    this.finish(batch);
+  }
+
+  /** Done with a batch (answered or dropped): its memory is free, drained() stops waiting. */
+  private finish(batch: ProducerBatch): void {
     this.memory.release(batch.bytes);
     this.unfinished.delete(batch);
     batch.finish();

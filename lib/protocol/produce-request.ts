@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Message } from 'kafkajs';
+import { slotKey } from '../record/slot-key.js';
 import type { RecordBatch } from './record-batch.js';
 import type { SequenceBook } from './sequence-book.js';
 
@@ -103,7 +104,7 @@ export function encodeProduceRequest(args: ProduceArgs): Buffer {
       if (idempotent) {
         const book = data.messages[0][BOOK];
         if (!book) throw new Error(`no sequence numbers for ${topic}/${data.partition}`);
-        const slot = `${topic}\0${data.partition}`;
+        const slot = slotKey(topic, data.partition);
         const request = data.firstSequence ?? 0;
         sequence = book.firstSequence(producerId, epoch, slot, request, batch.count);
       }

@@ -5,6 +5,7 @@ import { installProduceEncoder, standIns } from '../protocol/produce-request.js'
 import { RecordBatch } from '../protocol/record-batch.js';
 import { SequenceBook } from '../protocol/sequence-book.js';
 import type { ProducerBatch } from '../accumulator/producer-batch.js';
+import { slotKey } from '../record/slot-key.js';
 import { compressionType } from '../compression/compression-registry.js';
 import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
 import type { CompressionCodec } from '../interfaces/compression.interface.js';
@@ -179,7 +180,7 @@ export class RecordSender {
   private byPartition(batches: ProducerBatch[]): ProducerBatch[][] {
     const slots = new Map<string, ProducerBatch[]>();
     for (const batch of batches) {
-      const slot = `${batch.topic}\0${batch.partition}`;
+      const slot = slotKey(batch.topic, batch.partition);
       const list = slots.get(slot);
       if (list) list.push(batch);
       else slots.set(slot, [batch]);
@@ -237,10 +238,10 @@ export class RecordSender {
   ) {
     const base = new Map<string, number>();
     for (const m of metadata)
-      base.set(`${m.topicName}\0${m.partition}`, Number(m.baseOffset ?? -1));
+      base.set(slotKey(m.topicName, m.partition), Number(m.baseOffset ?? -1));
     // Several batches of one partition travel as one record batch: positions run on.
     for (const batch of batches) {
-      const slot = `${batch.topic}\0${batch.partition}`;
+      const slot = slotKey(batch.topic, batch.partition);
       const first = profile.acks === 0 ? undefined : base.get(slot);
       if (profile.acks !== 0 && first === undefined) {
         // kafkajs resolved without an answer for this partition (it tracks answers per
