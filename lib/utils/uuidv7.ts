@@ -6,14 +6,15 @@ let poolOffset = POOL_SIZE;
 let lastMs = -1;
 let counter = 0;
 
-function randomBytes10(): Buffer {
+/** Offset in `pool` of 10 fresh random bytes (read in place: no slice per id). */
+function randomBytes10(): number {
   if (poolOffset + 10 > POOL_SIZE) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const slice = pool.subarray(poolOffset, poolOffset + 10);
+  const at = poolOffset;
   poolOffset += 10;
-  return slice;
+  return at;
 }
 
 /** ASCII codes of the two hex digits of each byte value. */
@@ -22,8 +23,14 @@ const HEX = Buffer.from(
   'latin1',
 );
 
-/** Where the dashes go in the 36-character form; the hex digits fill the rest. */
-const DASHES = [8, 13, 18, 23];
+/** Where each of the 16 bytes' two hex digits go in the 36-character form. */
+const AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+function putHex(out: Buffer, byteIndex: number, byte: number): void {
+  const at = AT[byteIndex];
+  out[at] = HEX[byte * 2];
+  out[at + 1] = HEX[byte * 2 + 1];
+}
 
 /**
  * A UUIDv7 (RFC 9562) as its 36 ASCII characters (`xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx`),
@@ -32,10 +39,10 @@ const DASHES = [8, 13, 18, 23];
  * 62 random bits. Written straight into one small buffer (no intermediate strings).
  */
 export function uuidv7Bytes(now: number = Date.now()): Buffer {
-  const random = randomBytes10();
+  const r = randomBytes10();
   if (now > lastMs) {
     lastMs = now;
-    counter = random[0] & 0x3ff; // random start, with headroom below 0xfff
+    counter = pool[r] & 0x3ff; // random start, with headroom below 0xfff
   } else {
     counter++;
     if (counter > 0xfff) {
@@ -45,27 +52,18 @@ export function uuidv7Bytes(now: number = Date.now()): Buffer {
   }
   const ms = lastMs;
   const out = Buffer.allocUnsafe(36);
-  let o = 0;
-  let d = 0;
-  const put = (byte: number) => {
-    if (o === DASHES[d]) {
-      out[o++] = 0x2d; // '-'
-      d++;
-    }
-    out[o++] = HEX[byte * 2];
-    out[o++] = HEX[byte * 2 + 1];
-  };
+  out[8] = out[13] = out[18] = out[23] = 0x2d; // '-'
   const high = Math.floor(ms / 0x100000000);
-  put((high >>> 8) & 0xff);
-  put(high & 0xff);
-  put((ms >>> 24) & 0xff);
-  put((ms >>> 16) & 0xff);
-  put((ms >>> 8) & 0xff);
-  put(ms & 0xff);
-  put(0x70 | (counter >> 8));
-  put(counter & 0xff);
-  put(0x80 | (random[1] & 0x3f));
-  for (let i = 2; i < 9; i++) put(random[i]);
+  putHex(out, 0, (high >>> 8) & 0xff);
+  putHex(out, 1, high & 0xff);
+  putHex(out, 2, (ms >>> 24) & 0xff);
+  putHex(out, 3, (ms >>> 16) & 0xff);
+  putHex(out, 4, (ms >>> 8) & 0xff);
+  putHex(out, 5, ms & 0xff);
+  putHex(out, 6, 0x70 | (counter >> 8));
+  putHex(out, 7, counter & 0xff);
+  putHex(out, 8, 0x80 | (pool[r + 1] & 0x3f));
+  for (let i = 9; i < 16; i++) putHex(out, i, pool[r + i - 7]);
   return out;
 }
 
