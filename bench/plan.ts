@@ -33,6 +33,7 @@ export function sizing(quick: boolean) {
   return quick
     ? {
         records: 20_000,
+        warmupMs: 500,
         maxSeconds: 4,
         slowSeconds: 3,
         rates: [1000],
@@ -49,6 +50,7 @@ export function sizing(quick: boolean) {
       }
     : {
         records: 200_000,
+        warmupMs: 2000,
         maxSeconds: 20,
         slowSeconds: 8,
         rates: [1000, 10_000],
@@ -162,6 +164,7 @@ export function buildPlan(o: PlanOptions): CellSpec[] {
       records,
       maxSeconds: opts.maxSeconds ?? z.maxSeconds,
       warmupRecords,
+      warmupMs: workload === 'W1' || workload === 'W4' ? z.warmupMs : 0,
       rate: opts.rate,
       perCaller: opts.perCaller,
       pauseMs: opts.pauseMs,

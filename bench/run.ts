@@ -177,7 +177,7 @@ function settings(args: Args, external: boolean, bootstrap: string): Record<stri
       'each Node cell runs in a fresh `node --expose-gc` child that loads only its peer; Java cells in their own JVM (-Xmx512m)',
     'W1 records':
       `${z.records.toLocaleString('en-US')} per cell, or as many as fit in ${z.maxSeconds} s (C=1 cells: ${z.slowSeconds} s), ` +
-      `after a warm-up of max(${args.quick ? 300 : 1000}, 2×C×batch) records on the same topic`,
+      `after a warm-up on the same topic of at least max(${args.quick ? 300 : 1000}, 2×C×batch) records and at least ${z.warmupMs / 1000} s, the same for every Node peer (W4 too), so each is measured JIT-warm`,
     'W1 shapes':
       `base ${shapeLabel(BASE)}, every peer; variations (one dimension each): ` +
       `${(args.quick ? VARIATIONS.filter((x) => x.name === 'lz4') : VARIATIONS).map((v) => shapeLabel(v.shape)).join('; ')}` +

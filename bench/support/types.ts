@@ -45,7 +45,10 @@ export interface CellSpec {
   records: number;
   /** Stop a throughput cell after this long even if `records` were not all sent. */
   maxSeconds: number;
+  /** Records sent before measuring (at least). */
   warmupRecords: number;
+  /** W1/W4: and for at least this long, the same for every peer, so each is JIT-warm. */
+  warmupMs: number;
   /** W2: offered rate in records per second. */
   rate?: number;
   /** W3: records each of the `concurrency` callers fires without awaiting. */
