@@ -86,6 +86,23 @@ describe('record accumulator against a real broker', () => {
       offsets.sort((a, b) => (a < b ? -1 : 1));
       expect(offsets[offsets.length - 1] - offsets[0]).toBe(BigInt(offsets.length - 1));
     }
+    // Idempotent lanes, as the broker stored them: each partition written by one producer id
+    // with sequence numbers 0, 1, 2, … in offset order, and the partitions spread over two
+    // producer ids (two kafkajs producers sending side by side).
+    const lanes = new Map<number, { ids: Set<string>; sequences: number[] }>();
+    for (const r of [...stored].sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)))) {
+      const lane = lanes.get(r.partition) ?? { ids: new Set<string>(), sequences: [] };
+      lane.ids.add(r.producerId);
+      lane.sequences.push(r.sequence);
+      lanes.set(r.partition, lane);
+    }
+    for (const { ids, sequences } of lanes.values()) {
+      expect(ids.size).toBe(1);
+      expect([...ids][0]).not.toBe('-1');
+      expect(sequences).toEqual(sequences.map((_, i) => i));
+    }
+    const producerIds = new Set([...lanes.values()].flatMap(({ ids }) => [...ids]));
+    expect(producerIds.size).toBe(2);
   });
 
   it('keyless records spread over all partitions over time (sticky, switching every batchSize bytes)', async () => {

@@ -14,7 +14,7 @@ class FakeProducer {
   }
 }
 
-function pool() {
+function pool(idempotentLanes?: number) {
   const made: FakeProducer[] = [];
   const kafka = {
     producer: () => {
@@ -31,6 +31,7 @@ function pool() {
     allowAutoTopicCreation: true,
     retryBackoffMs: 100,
     retryBackoffMaxMs: 1000,
+    idempotentLanes,
   };
   const logger = new Logger('test');
   logger.warn = () => undefined;
@@ -73,5 +74,30 @@ describe('ProducerPool', () => {
     fresh.release();
     await p.disconnectAll();
     expect(made[1].connected).toBe(false);
+  });
+
+  it('gives an idempotent profile idempotentLanes producers, all connected by get(); others one', async () => {
+    const { pool: p, made } = pool(2);
+    const leader = { id: 'leader', idempotent: false, acks: 1 } as unknown as ReliabilityProfile;
+    expect(p.lanes(profile)).toBe(2);
+    expect(p.lanes(leader)).toBe(1);
+    await p.get(profile);
+    expect(made).toHaveLength(2);
+    expect(made.every((m) => m.connected)).toBe(true);
+    const [zero, one] = await Promise.all([p.acquire(profile, 0), p.acquire(profile, 1)]);
+    expect(zero.producer).toBe(made[0]);
+    expect(one.producer).toBe(made[1]);
+    // Retiring lane 1 replaces only lane 1.
+    one.release(true);
+    zero.release();
+    const [zeroAgain, oneAgain] = await Promise.all([p.acquire(profile, 0), p.acquire(profile, 1)]);
+    expect(zeroAgain.producer).toBe(made[0]);
+    expect(oneAgain.producer).toBe(made[2]);
+    await flush();
+    expect(made[1].connected).toBe(false);
+    zeroAgain.release();
+    oneAgain.release();
+    await p.disconnectAll();
+    expect(made.some((m) => m.connected)).toBe(false);
   });
 });

@@ -17,9 +17,16 @@ export interface ConnectPolicy {
   readonly allowAutoTopicCreation: boolean;
   readonly retryBackoffMs: number;
   readonly retryBackoffMaxMs: number;
+  /**
+   * kafkajs producers per idempotent profile (>= 1), see {@link ProducerPool.lanes}.
+   * Default 1.
+   */
+  readonly idempotentLanes?: number;
 }
 
 interface Entry {
+  /** The profile id, and the lane after a `#` for lanes past the first. */
+  readonly key: string;
   readonly producer: Producer;
   readonly ready: Promise<Producer>;
   /** Requests using the producer now (see {@link ProducerPool.acquire}). */
@@ -51,6 +58,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * records would make the broker take those as duplicates (acked, never stored) or refuse
  * them (OUT_OF_ORDER_SEQUENCE_NUMBER). Java bumps the producer epoch then; here the
  * producer is retired and replaced (a new producer id), see {@link ProducerLease.release}.
+ *
+ * An idempotent profile has `idempotentLanes` producers ("lanes"), each with its own
+ * producer id and connections: kafkajs's idempotent producer sends one request per broker
+ * at a time (it holds a lock per broker while it numbers and sends), where Java's keeps up
+ * to 5 in flight. The sender keeps each partition on one lane, so its sequence numbers stay
+ * those of one producer, and lanes send to a broker side by side.
  */
 export class ProducerPool {
   private readonly entries = new Map<string, Entry>();
@@ -65,9 +78,21 @@ export class ProducerPool {
     private readonly logger: Logger,
   ) {}
 
-  /** The connected producer of `profile`, connecting it if need be. */
-  get(profile: ReliabilityProfile): Promise<Producer> {
-    return this.entry(profile).ready;
+  /**
+   * The connected producer of `profile`'s first lane, connecting every lane of the profile
+   * (so the first sends do not wait for the other lanes to connect).
+   */
+  async get(profile: ReliabilityProfile): Promise<Producer> {
+    const lanes = Array.from({ length: this.lanes(profile) }, (_, lane) =>
+      this.entry(profile, lane),
+    );
+    const [first] = await Promise.all(lanes.map((entry) => entry.ready));
+    return first;
+  }
+
+  /** Producers `profile` sends with side by side: `idempotentLanes` if idempotent, else 1. */
+  lanes(profile: ReliabilityProfile): number {
+    return profile.idempotent ? Math.max(1, this.policy.idempotentLanes ?? 1) : 1;
   }
 
   /** Set by {@link disconnectAll}: no producer is lent any more. */
@@ -75,14 +100,17 @@ export class ProducerPool {
     return this.isClosed;
   }
 
-  /** The connected producer of `profile`, lent to one request until `release`. */
-  async acquire(profile: ReliabilityProfile): Promise<ProducerLease> {
+  /**
+   * The connected producer of `profile`'s `lane` (0 … {@link lanes} - 1), lent to one
+   * request until `release`.
+   */
+  async acquire(profile: ReliabilityProfile, lane = 0): Promise<ProducerLease> {
     if (this.isClosed) {
       throw new ProducerNotConnectedError(Messages.abandoned, this.policy.brokers, {
         retriable: true,
       });
     }
-    const entry = this.entry(profile);
+    const entry = this.entry(profile, lane);
     entry.users++;
     let producer: Producer;
     try {
@@ -98,19 +126,20 @@ export class ProducerPool {
         if (released) return;
         released = true;
         entry.users--;
-        if (retire) this.retire(profile, entry);
+        if (retire) this.retire(entry);
         if (entry.retired && entry.users === 0) this.dispose(entry);
       },
     };
   }
 
-  /** Producers in use: the current one of each profile, and retired ones still lent. */
+  /** Producers in use: the current one of each profile's lanes, and retired ones still lent. */
   get producerCount(): number {
     return this.entries.size + this.retired.size;
   }
 
-  private entry(profile: ReliabilityProfile): Entry {
-    let entry = this.entries.get(profile.id);
+  private entry(profile: ReliabilityProfile, lane = 0): Entry {
+    const key = lane === 0 ? profile.id : `${profile.id}#${lane}`;
+    let entry = this.entries.get(key);
     if (!entry) {
       const producer = this.kafka.producer({
         idempotent: profile.idempotent,
@@ -119,23 +148,23 @@ export class ProducerPool {
         allowAutoTopicCreation: this.policy.allowAutoTopicCreation,
         createPartitioner: this.createPartitioner,
       });
-      const ready = this.connect(producer, profile).catch((error: unknown) => {
-        this.entries.delete(profile.id);
+      const ready = this.connect(producer, profile, lane).catch((error: unknown) => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
         throw error;
       });
-      entry = { producer, ready, users: 0, retired: false };
-      this.entries.set(profile.id, entry);
+      entry = { key, producer, ready, users: 0, retired: false };
+      this.entries.set(key, entry);
     }
     return entry;
   }
 
-  private retire(profile: ReliabilityProfile, entry: Entry): void {
+  private retire(entry: Entry): void {
     if (entry.retired) return;
     entry.retired = true;
-    if (this.entries.get(profile.id) === entry) this.entries.delete(profile.id);
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
     this.retired.add(entry);
     this.logger.warn(
-      `replacing the ${profile.id} producer after a failed request (new producer id)`,
+      `replacing the ${entry.key} producer after a failed request (new producer id)`,
     );
   }
 
@@ -162,7 +191,11 @@ export class ProducerPool {
     );
   }
 
-  private async connect(producer: Producer, profile: ReliabilityProfile): Promise<Producer> {
+  private async connect(
+    producer: Producer,
+    profile: ReliabilityProfile,
+    lane: number,
+  ): Promise<Producer> {
     const { attempts, timeoutMs, brokers } = this.policy;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -172,7 +205,8 @@ export class ProducerPool {
           timeoutMs,
           () => new Error(`connect timed out after ${timeoutMs} ms`),
         );
-        this.logger.log(`connected (${profile.id}) to ${brokers.join(', ')}`);
+        if (lane === 0) this.logger.log(`connected (${profile.id}) to ${brokers.join(', ')}`);
+        else this.logger.debug(`connected (${profile.id}, lane ${lane}) to ${brokers.join(', ')}`);
         return producer;
       } catch (error) {
         lastError = error;

@@ -23,7 +23,7 @@ const timedOut = () =>
   });
 
 /** A sender over a pool of fake kafkajs producers that answer by `script`; logs every request. */
-function setup(script: Script, idempotent = true) {
+function setup(script: Script, idempotent = true, idempotentLanes = 1) {
   const requests: Array<{ producer: number; partitions: number[]; count: number }> = [];
   let made = 0;
   const kafka = {
@@ -57,6 +57,7 @@ function setup(script: Script, idempotent = true) {
     timeoutMs: 1000,
     maxInFlightRequests: 5,
     allowAutoTopicCreation: true,
+    idempotentLanes,
     ...backoff,
   };
   const pool = new ProducerPool(kafka, () => () => 0, policy, logger);
@@ -146,6 +147,57 @@ describe('RecordSender', () => {
     expect(requests.filter((r) => r.producer === 2).map((r) => r.partitions)).toHaveLength(2);
     expect((await a.outcomes[0]).offset).toBe('10');
     expect((await b.outcomes[0]).offset).toBe('10');
+  });
+
+  it('sends each partition of an idempotent profile on its own lane (producer), always the same one', async () => {
+    const { sender, profile, requests, producers } = setup(() => 0, true, 2);
+    for (let round = 0; round < 3; round++) {
+      const parts = [0, 1, 2, 3].map((p) => batch(p, 1));
+      await sender.transmit(
+        parts.map((x) => x.batch),
+        profile,
+        'none',
+        Date.now() + 1000,
+      );
+    }
+    expect(producers()).toBe(2);
+    const laneOf = new Map<number, Set<number>>();
+    for (const r of requests) {
+      for (const p of r.partitions) laneOf.set(p, (laneOf.get(p) ?? new Set()).add(r.producer));
+    }
+    // Every partition went out 3 times, each time with the same producer; both producers used.
+    expect(requests).toHaveLength(12);
+    expect([...laneOf.values()].map((s) => s.size)).toEqual([1, 1, 1, 1]);
+    expect(new Set([...laneOf.values()].flatMap((s) => [...s]))).toEqual(new Set([1, 2]));
+  });
+
+  it('replaces only the lane whose request had an unknown outcome; the other lane keeps its producer', async () => {
+    let failed = false;
+    const { sender, profile, requests } = setup(
+      (_, producer) => {
+        if (producer === 1 && !failed) {
+          failed = true;
+          return timedOut();
+        }
+        return 5;
+      },
+      true,
+      2,
+    );
+    const a = batch(0, 1); // lane 0: producer 1
+    const b = batch(1, 1); // lane 1: producer 2
+    await sender.transmit([a.batch, b.batch], profile, 'none', Date.now() + 1000);
+    expect((await a.outcomes[0]).offset).toBe('5');
+    expect((await b.outcomes[0]).offset).toBe('5');
+    const c = batch(0, 1);
+    const d = batch(1, 1);
+    await sender.transmit([c.batch, d.batch], profile, 'none', Date.now() + 1000);
+    const byPartition = (p: number) =>
+      requests.filter((r) => r.partitions.includes(p)).map((r) => r.producer);
+    // Partition 0: failed on producer 1, then a fresh producer 3 (new id) for lane 0.
+    expect(byPartition(0)).toEqual([1, 3, 3]);
+    // Partition 1: lane 1 was never in doubt, so producer 2 throughout.
+    expect(byPartition(1)).toEqual([2, 2]);
   });
 
   it('fails at once, without retrying, on a fatal error', async () => {

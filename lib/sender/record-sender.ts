@@ -42,6 +42,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class RecordSender {
   /** Each idempotent kafkajs producer's record sequence numbers (see SequenceBook). */
   private readonly books = new WeakMap<Producer, SequenceBook>();
+  /** Each partition's lane (see {@link laneOf}). */
+  private readonly lanes = new Map<string, number>();
+  private nextLane = 0;
 
   constructor(
     private readonly pool: ProducerPool,
@@ -133,29 +136,55 @@ export class RecordSender {
   }
 
   /**
-   * One `sendBatch` per partition, all at once (kafkajs sends them one at a time per broker).
-   * kafkajs retries a request that spans several leaders by re-sending to every leader that
-   * has not answered yet, even one whose first request is still in flight: new sequence
-   * numbers for records already sent, i.e. duplicates the broker cannot detect. A request
-   * for one partition always goes to one leader, so its retries reuse its numbers. After a
-   * failure whose outcome is unknown the producer is replaced (see ProducerPool).
+   * One `sendBatch` per partition, all at once, each with its partition's lane (see
+   * ProducerPool: kafkajs sends one request per broker at a time per producer, so lanes
+   * send side by side). kafkajs retries a request that spans several leaders by re-sending
+   * to every leader that has not answered yet, even one whose first request is still in
+   * flight: new sequence numbers for records already sent, i.e. duplicates the broker
+   * cannot detect. A request for one partition always goes to one leader, so its retries
+   * reuse its numbers. After a failure whose outcome is unknown the lane's producer is
+   * replaced (see ProducerPool); the other lanes keep theirs.
    */
   private async sendPerPartition(
     batches: ProducerBatch[],
     profile: ReliabilityProfile,
     compression: CompressionCodec,
   ): Promise<Failure[]> {
-    let lease: ProducerLease;
-    try {
-      lease = await this.pool.acquire(profile);
-    } catch (error) {
-      return [{ batches, error }];
+    const byLane = new Map<number, ProducerBatch[][]>();
+    for (const own of this.byPartition(batches)) {
+      const lane = this.laneOf(own[0], profile);
+      const list = byLane.get(lane);
+      if (list) list.push(own);
+      else byLane.set(lane, [own]);
     }
     const failures: Failure[] = [];
+    await Promise.all(
+      [...byLane].map(([lane, partitions]) =>
+        this.sendLane(lane, partitions, profile, compression, failures),
+      ),
+    );
+    return failures;
+  }
+
+  /** One lane's share of {@link sendPerPartition}: its failures are added to `failures`. */
+  private async sendLane(
+    lane: number,
+    partitions: ProducerBatch[][],
+    profile: ReliabilityProfile,
+    compression: CompressionCodec,
+    failures: Failure[],
+  ): Promise<void> {
+    let lease: ProducerLease;
+    try {
+      lease = await this.pool.acquire(profile, lane);
+    } catch (error) {
+      for (const own of partitions) failures.push({ batches: own, error });
+      return;
+    }
     let inDoubt = false;
     try {
       await Promise.all(
-        this.byPartition(batches).map(async (own) => {
+        partitions.map(async (own) => {
           try {
             const request = await this.request(own, profile, compression, this.bookOf(lease));
             this.settle(own, await lease.producer.sendBatch(request), profile);
@@ -168,7 +197,22 @@ export class RecordSender {
     } finally {
       lease.release(inDoubt);
     }
-    return failures;
+  }
+
+  /**
+   * A partition's lane: given round-robin the first time the partition is sent, then kept,
+   * so one producer numbers all of its records.
+   */
+  private laneOf(batch: ProducerBatch, profile: ReliabilityProfile): number {
+    const lanes = this.pool.lanes(profile);
+    if (lanes === 1) return 0;
+    const slot = slotKey(batch.topic, batch.partition);
+    let lane = this.lanes.get(slot);
+    if (lane === undefined) {
+      lane = this.nextLane++ % lanes;
+      this.lanes.set(slot, lane);
+    }
+    return lane;
   }
 
   private bookOf(lease: ProducerLease): SequenceBook {

@@ -10,6 +10,17 @@ export interface ReadRecord {
   value: Buffer | null;
   headers: Record<string, Buffer>;
   timestamp: string;
+  /** The producer id of the record's batch (-1: not idempotent). */
+  producerId: string;
+  /** The record's sequence number (its batch's first sequence + its offset delta; -1: none). */
+  sequence: number;
+}
+
+/** The record batch fields kafkajs decodes onto each message (not in its typings). */
+interface BatchContext {
+  producerId?: string;
+  firstSequence?: number;
+  firstOffset?: string;
 }
 
 /**
@@ -48,6 +59,7 @@ export async function readTopic(
           value: message.value,
           headers,
           timestamp: message.timestamp,
+          ...batchFields(message),
         });
         if (records.length >= count) done();
       },
@@ -66,6 +78,16 @@ export async function readTopic(
   } finally {
     await consumer.disconnect();
   }
+}
+
+function batchFields(message: { offset: string; batchContext?: BatchContext }) {
+  const context = message.batchContext ?? {};
+  const first = context.firstSequence ?? -1;
+  return {
+    producerId: String(context.producerId ?? '-1'),
+    sequence:
+      first < 0 ? -1 : first + Number(BigInt(message.offset) - BigInt(context.firstOffset ?? 0)),
+  };
 }
 
 /** Sum of the high watermarks of a topic's partitions: how many records it holds. */
