@@ -18,7 +18,11 @@ export interface ProducerSettings {
   maxRequestSize?: number;
   /** Compression of every batch unless a class or call says otherwise. Default `'none'`. */
   compression?: CompressionCodec;
-  /** Requests in flight per broker connection. Default 5 (idempotent profiles keep order with it, as in Java). */
+  /**
+   * Requests in flight per reliability profile and codec, one per partition at a time.
+   * Default 5. An idempotent profile sends with two kafkajs producers ("lanes", each one
+   * request per broker at a time), so it uses at most 2, and one lane when this is 1.
+   */
   maxInFlightRequests?: number;
   /** Whether the broker may create a topic on the first send to it (if the broker allows). Default `true`. */
   allowAutoTopicCreation?: boolean;
