@@ -66,17 +66,32 @@ function resumeBroker(): void {
   }
 }
 
+/**
+ * Creates a cell's topic and waits until all its partitions have leaders. kafkajs's admin
+ * can throw a retriable error (e.g. UNKNOWN_TOPIC_OR_PARTITION while it waits for leaders
+ * right after creation; seen once in 59 cells): those are retried until the deadline.
+ */
 async function createTopic(admin: Admin, topic: string): Promise<void> {
-  await admin.createTopics({
-    waitForLeaders: true,
-    timeout: 30_000,
-    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
-  });
   const deadline = Date.now() + 30_000;
+  const retriable = (error: unknown) =>
+    Date.now() < deadline && (error as { retriable?: boolean }).retriable === true;
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      timeout: 30_000,
+      topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+    });
+  } catch (error) {
+    if (!retriable(error)) throw error;
+  }
   for (;;) {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    const parts = topics[0]?.partitions ?? [];
-    if (parts.length === PARTITIONS && parts.every((p) => p.leader >= 0)) return;
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const parts = topics[0]?.partitions ?? [];
+      if (parts.length === PARTITIONS && parts.every((p) => p.leader >= 0)) return;
+    } catch (error) {
+      if (!retriable(error)) throw error;
+    }
     if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders after 30 s`);
     await sleep(100);
   }
