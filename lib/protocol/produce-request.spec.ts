@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Message } from 'kafkajs';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { encodeProduceRequest, installProduceEncoder, standIns } from './produce-request.js';
+import { slotKey } from '../record/slot-key.js';
 import { RecordBatch } from './record-batch.js';
 import { SequenceBook } from './sequence-book.js';
 
@@ -66,8 +67,41 @@ function bookAt(producerId: bigint, epoch: number, next: Record<string, number>)
   return book;
 }
 
-/** The book's (and encodeProduceRequest's) key for a topic-partition. */
-const slot = (topic: string, partition: number) => `${topic}\0${partition}`;
+/**
+ * Encodes a request of one partition (topic `t`) carrying `batch`, and reads back the
+ * producer id, epoch and first sequence its record batch was sealed with.
+ */
+function sealedOne(
+  batch: RecordBatch,
+  request: {
+    producerId: Parameters<typeof encodeProduceRequest>[0]['producerId'];
+    producerEpoch: number;
+    acks?: number;
+    partition?: number;
+    firstSequence: number | undefined;
+    book?: SequenceBook;
+  },
+) {
+  const { producerId, producerEpoch, acks = -1, partition = 0, firstSequence, book } = request;
+  const buf = encodeProduceRequest({
+    acks,
+    timeout: 100,
+    producerId,
+    producerEpoch,
+    topicData: [
+      {
+        topic: 't',
+        partitions: [{ partition, firstSequence, messages: standIns(batch, partition, book) }],
+      },
+    ],
+  });
+  const recordSet = parse(buf).topics[0].partitions[0].recordSet;
+  return {
+    producerId: recordSet.readBigInt64BE(43),
+    epoch: recordSet.readInt16BE(51),
+    firstSequence: recordSet.readInt32BE(53),
+  };
+}
 
 /** Reads the Produce v3 body by hand: returns its fields and the record sets. */
 function parse(buf: Buffer) {
@@ -110,9 +144,9 @@ describe('produce request', () => {
     const payments = await RecordBatch.encode(PAYMENTS);
     const payments2 = await RecordBatch.encode(PAYMENTS_2);
     const book = bookAt(77n, 2, {
-      [slot('orders', 1)]: 12,
-      [slot('payments-ü', 0)]: 3,
-      [slot('payments-ü', 7)]: 0,
+      [slotKey('orders', 1)]: 12,
+      [slotKey('payments-ü', 0)]: 3,
+      [slotKey('payments-ü', 7)]: 0,
     });
     const args: Args = {
       acks: -1,
@@ -166,7 +200,7 @@ describe('produce request', () => {
       };
       // kafkajs numbers our request 1; the book makes that the sequences kafkajs's own
       // request of these records carries (firstSequence 5 and 8).
-      const book = bookAt(9n, 4, { [slot('orders', 2)]: 5, [slot('payments', 0)]: 8 });
+      const book = bookAt(9n, 4, { [slotKey('orders', 2)]: 5, [slotKey('payments', 0)]: 8 });
       const ours = encodeProduceRequest({
         ...common,
         topicData: [
@@ -225,22 +259,14 @@ describe('produce request', () => {
     for (const producerId of [-1, undefined, -1n, Long.fromValue(-1)]) {
       // No book needed; one that is there is not asked (a first request 6 would throw).
       for (const book of [undefined, new SequenceBook()]) {
-        const buf = encodeProduceRequest({
+        const sealed = sealedOne(batch, {
           acks: 1,
-          timeout: 100,
           producerId,
           producerEpoch: 0,
-          topicData: [
-            {
-              topic: 't',
-              partitions: [{ partition: 0, firstSequence: 6, messages: standIns(batch, 0, book) }],
-            },
-          ],
+          firstSequence: 6,
+          book,
         });
-        const recordSet = parse(buf).topics[0].partitions[0].recordSet;
-        expect(recordSet.readBigInt64BE(43)).toBe(-1n);
-        expect(recordSet.readInt16BE(51)).toBe(-1);
-        expect(recordSet.readInt32BE(53)).toBe(-1);
+        expect(sealed).toEqual({ producerId: -1n, epoch: -1, firstSequence: -1 });
       }
     }
   });
@@ -250,23 +276,12 @@ describe('produce request', () => {
     // InitProducerId's response decoder gives `readInt64().toString()`.
     const producerId = '9007199254740993' as unknown as bigint;
     // The book knows the producer as 9007199254740993n: request 1 follows its request 0.
-    const book = bookAt(9007199254740993n, 0, { [slot('t', 0)]: 1 });
-    const buf = encodeProduceRequest({
-      acks: -1,
-      timeout: 100,
-      producerId,
-      producerEpoch: 0,
-      topicData: [
-        {
-          topic: 't',
-          partitions: [{ partition: 0, firstSequence: 1, messages: standIns(batch, 0, book) }],
-        },
-      ],
+    const book = bookAt(9007199254740993n, 0, { [slotKey('t', 0)]: 1 });
+    expect(sealedOne(batch, { producerId, producerEpoch: 0, firstSequence: 1, book })).toEqual({
+      producerId: 9007199254740993n,
+      epoch: 0,
+      firstSequence: 1,
     });
-    const recordSet = parse(buf).topics[0].partitions[0].recordSet;
-    expect(recordSet.readBigInt64BE(43)).toBe(9007199254740993n);
-    expect(recordSet.readInt16BE(51)).toBe(0);
-    expect(recordSet.readInt32BE(53)).toBe(1);
   });
 
   it("takes each batch's first sequence from the book, by kafkajs's request number", async () => {
@@ -274,23 +289,14 @@ describe('produce request', () => {
       [ORDERS, PAYMENTS, PAYMENTS_2].map((r) => RecordBatch.encode(r)),
     );
     const book = new SequenceBook();
-    const send = (batch: RecordBatch, request: number | undefined, epoch = 0) => {
-      const buf = encodeProduceRequest({
-        acks: -1,
-        timeout: 100,
+    const send = (batch: RecordBatch, request: number | undefined, epoch = 0) =>
+      sealedOne(batch, {
         producerId: 5,
         producerEpoch: epoch,
-        topicData: [
-          {
-            topic: 't',
-            partitions: [
-              { partition: 2, firstSequence: request, messages: standIns(batch, 2, book) },
-            ],
-          },
-        ],
-      });
-      return parse(buf).topics[0].partitions[0].recordSet.readInt32BE(53);
-    };
+        partition: 2,
+        firstSequence: request,
+        book,
+      }).firstSequence;
     const [three, one, threeMore] = batches;
     // A partition without a request number counts as request 0.
     expect(send(three, undefined)).toBe(0);
@@ -353,7 +359,7 @@ describe('produce request', () => {
     /** kafkajs's request 1 to orders/5, which the book starts at sequence 40. */
     const ownArgs = async (acks = -1) => {
       const batch = await RecordBatch.encode(ORDERS);
-      const book = bookAt(123n, 1, { [slot('orders', 5)]: 40 });
+      const book = bookAt(123n, 1, { [slotKey('orders', 5)]: 40 });
       return {
         acks,
         timeout: 30_000,

@@ -1,13 +1,13 @@
 import { createRequire } from 'node:module';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { encodeProduceRequest, standIns } from './produce-request.js';
+import { slotKey } from '../record/slot-key.js';
 import { RecordBatch } from './record-batch.js';
 import { incrementSequence, SequenceBook } from './sequence-book.js';
 
 const require = createRequire(import.meta.url);
 
 const MAX = 0x7fffffff;
-const slot = (topic: string, partition: number) => `${topic}\0${partition}`;
 
 describe('incrementSequence', () => {
   it('adds up to 2^31-1', () => {
@@ -36,7 +36,7 @@ describe('incrementSequence', () => {
 });
 
 describe('SequenceBook', () => {
-  const A = slot('orders', 0);
+  const A = slotKey('orders', 0);
 
   it("numbers each request after the previous one's records, from 0", () => {
     const book = new SequenceBook();
@@ -76,8 +76,8 @@ describe('SequenceBook', () => {
 
   it('keeps each topic-partition apart', () => {
     const book = new SequenceBook();
-    const B = slot('orders', 1);
-    const C = slot('payments', 0);
+    const B = slotKey('orders', 1);
+    const C = slotKey('payments', 0);
     expect(book.firstSequence(7n, 0, A, 0, 3)).toBe(0);
     expect(book.firstSequence(7n, 0, B, 0, 2)).toBe(0);
     expect(book.firstSequence(7n, 0, A, 1, 4)).toBe(3);
@@ -91,7 +91,7 @@ describe('SequenceBook', () => {
 
   it('starts every topic-partition from 0 for a new producer id or epoch', () => {
     const book = new SequenceBook();
-    const B = slot('orders', 1);
+    const B = slotKey('orders', 1);
     expect(book.firstSequence(7n, 0, A, 0, 3)).toBe(0);
     expect(book.firstSequence(7n, 0, B, 0, 2)).toBe(0);
     expect(book.firstSequence(7n, 0, A, 1, 4)).toBe(3);
@@ -201,7 +201,7 @@ function firstSequences(buf: Buffer): Map<string, number> {
     for (let p = 0; p < partitions; p++) {
       const partition = buf.readInt32BE(o);
       const size = buf.readInt32BE(o + 4);
-      sequences.set(slot(topic, partition), buf.readInt32BE(o + 8 + 53));
+      sequences.set(slotKey(topic, partition), buf.readInt32BE(o + 8 + 53));
       o += 8 + size;
     }
   }
@@ -274,12 +274,15 @@ describe("SequenceBook with kafkajs's eosManager", () => {
       const sequences = await produce(eos, book, batches, outcome);
       if (outcome === 'unsent') expect(sequences.size).toBe(0);
       else {
-        const expected = batches.map(([t, p]) => [slot(t, p), this.written.get(slot(t, p)) ?? 0]);
+        const expected = batches.map(([t, p]) => [
+          slotKey(t, p),
+          this.written.get(slotKey(t, p)) ?? 0,
+        ]);
         expect(sequences).toEqual(new Map(expected as Array<[string, number]>));
       }
       if (outcome !== 'written') return;
       for (const [t, p, count] of batches) {
-        this.written.set(slot(t, p), (this.written.get(slot(t, p)) ?? 0) + count);
+        this.written.set(slotKey(t, p), (this.written.get(slotKey(t, p)) ?? 0) + count);
       }
     }
 
