@@ -46,7 +46,8 @@ export interface ProducerLease {
   release(retire?: boolean): void;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** A wait that a caller awaits (connect): it keeps the process alive, so it is not unref'd. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * One kafkajs producer per reliability profile (kafkajs's idempotent producer refuses
