@@ -1,6 +1,9 @@
 import kafkajs, { CompressionTypes } from 'kafkajs';
+import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import {
+  CODEC_PACKAGES,
+  CODEC_RANGES,
   COMPRESSION_CODECS,
   CompressionRegistry,
   compressionType,
@@ -114,8 +117,8 @@ describe('CompressionRegistry', () => {
     const err = await registry.ensure('lz4').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationError);
     expect((err as Error).message).toBe(
-      `Compression 'lz4' needs the optional package "lz4-napi", which is not installed: ` +
-        'run `npm install lz4-napi`',
+      `Compression 'lz4' needs the optional package "lz4-napi" (^2.8.0), which is not ` +
+        'installed: run `npm install lz4-napi@^2.8.0`',
     );
     expect(registry.isReady('lz4')).toBe(false);
 
@@ -130,8 +133,8 @@ describe('CompressionRegistry', () => {
   });
 
   it.each([
-    ['snappy', 'snappy'],
-    ['zstd', '@mongodb-js/zstd'],
+    ['snappy', 'snappy@^7.0.0'],
+    ['zstd', '@mongodb-js/zstd@^1.2.2'],
   ] as const)('the %s message names %s (CJS-style MODULE_NOT_FOUND too)', async (codec, pkg) => {
     const registry = new CompressionRegistry(kafkajsLikeMap(), async (s) => {
       throw moduleNotFound(s, 'MODULE_NOT_FOUND');
@@ -139,12 +142,21 @@ describe('CompressionRegistry', () => {
     await expect(registry.ensure(codec)).rejects.toThrow(`run \`npm install ${pkg}\``);
   });
 
+  it("names the same version ranges as package.json's peerDependencies", () => {
+    const manifest = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { peerDependencies: Record<string, string> };
+    for (const codec of ['snappy', 'lz4', 'zstd'] as const) {
+      expect(manifest.peerDependencies[CODEC_PACKAGES[codec]]).toBe(CODEC_RANGES[codec]);
+    }
+  });
+
   it('says the package is installed but broken when it fails to load for another reason', async () => {
     const registry = new CompressionRegistry(kafkajsLikeMap(), async () => {
       throw new Error('Cannot find native binding. npm has a bug related to optional dependencies');
     });
     await expect(registry.ensure('snappy')).rejects.toThrow(
-      /package "snappy" is installed but failed to load: Cannot find native binding.*--omit=optional/,
+      /package "snappy" is installed but failed to load: Cannot find native binding.*snappy@\^7\.0\.0.*--omit=optional/,
     );
   });
 

@@ -1,9 +1,14 @@
 import kafkajs, { CompressionTypes } from 'kafkajs';
 import { ConfigurationError } from '../errors/configuration.error.js';
 import type { KafkaJsCodec } from './kafkajs-codec.js';
-import { createLz4Codec, LZ4_PACKAGE, type Lz4Binding } from './lz4.codec.js';
-import { createSnappyCodec, SNAPPY_PACKAGE, type SnappyBinding } from './snappy.codec.js';
-import { createZstdCodec, ZSTD_PACKAGE, type ZstdBinding } from './zstd.codec.js';
+import { createLz4Codec, LZ4_PACKAGE, LZ4_RANGE, type Lz4Binding } from './lz4.codec.js';
+import {
+  createSnappyCodec,
+  SNAPPY_PACKAGE,
+  SNAPPY_RANGE,
+  type SnappyBinding,
+} from './snappy.codec.js';
+import { createZstdCodec, ZSTD_PACKAGE, ZSTD_RANGE, type ZstdBinding } from './zstd.codec.js';
 
 /**
  * Record batch compression, named as Kafka's `compression.type` names it. Default everywhere is
@@ -27,6 +32,16 @@ export const CODEC_PACKAGES: Readonly<Record<'snappy' | 'lz4' | 'zstd', string>>
   snappy: SNAPPY_PACKAGE,
   lz4: LZ4_PACKAGE,
   zstd: ZSTD_PACKAGE,
+};
+
+/**
+ * The versions of each codec package that are supported, as package.json's peer ranges: the
+ * majors that ship their native binary inside npm packages (nothing is downloaded at install).
+ */
+export const CODEC_RANGES: Readonly<Record<'snappy' | 'lz4' | 'zstd', string>> = {
+  snappy: SNAPPY_RANGE,
+  lz4: LZ4_RANGE,
+  zstd: ZSTD_RANGE,
 };
 
 const TYPES: Readonly<Record<CompressionCodec, CompressionTypes>> = {
@@ -68,6 +83,8 @@ export type CodecFactoryMap = Record<number, () => unknown>;
 
 interface LoadableCodec {
   readonly packageName: string;
+  /** The supported versions (see {@link CODEC_RANGES}). */
+  readonly range: string;
   /** Functions the package must export. */
   readonly functions: readonly string[];
   create(binding: any): KafkaJsCodec;
@@ -76,16 +93,19 @@ interface LoadableCodec {
 const LOADABLE: Readonly<Record<'snappy' | 'lz4' | 'zstd', LoadableCodec>> = {
   snappy: {
     packageName: SNAPPY_PACKAGE,
+    range: SNAPPY_RANGE,
     functions: ['compress', 'uncompress'],
     create: (binding: SnappyBinding) => createSnappyCodec(binding),
   },
   lz4: {
     packageName: LZ4_PACKAGE,
+    range: LZ4_RANGE,
     functions: ['compressFrame', 'decompressFrame'],
     create: (binding: Lz4Binding) => createLz4Codec(binding),
   },
   zstd: {
     packageName: ZSTD_PACKAGE,
+    range: ZSTD_RANGE,
     functions: ['compress', 'decompress'],
     create: (binding: ZstdBinding) => createZstdCodec(binding),
   },
@@ -145,7 +165,7 @@ export class CompressionRegistry {
     try {
       mod = await this.importModule(spec.packageName);
     } catch (err) {
-      throw loadError(codec, spec.packageName, err);
+      throw loadError(codec, spec, err);
     }
     const codecObject = spec.create(pickBinding(codec, spec, mod));
     this.codecs[type] = () => codecObject;
@@ -176,26 +196,29 @@ function pickBinding(codec: CompressionCodec, spec: LoadableCodec, mod: unknown)
   if (binding === undefined) {
     throw new ConfigurationError(
       `Compression '${codec}': package "${spec.packageName}" does not export ` +
-        `${spec.functions.join(' and ')}; install a supported version (see this library's peerDependencies)`,
+        `${spec.functions.join(' and ')}; install a supported version: ` +
+        `\`npm install ${spec.packageName}@${spec.range}\``,
     );
   }
   return binding;
 }
 
-function loadError(codec: CompressionCodec, packageName: string, err: unknown): ConfigurationError {
+function loadError(codec: CompressionCodec, spec: LoadableCodec, err: unknown): ConfigurationError {
+  const { packageName, range } = spec;
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
   const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
   if (notFound && message.includes(`'${packageName}'`)) {
     return new ConfigurationError(
-      `Compression '${codec}' needs the optional package "${packageName}", which is not ` +
-        `installed: run \`npm install ${packageName}\``,
+      `Compression '${codec}' needs the optional package "${packageName}" (${range}), which ` +
+        `is not installed: run \`npm install ${packageName}@${range}\``,
     );
   }
   return new ConfigurationError(
     `Compression '${codec}': package "${packageName}" is installed but failed to load: ` +
-      `${message}. Its native binary comes in a per-platform optional package; reinstall ` +
-      `without --omit=optional (and with a lockfile that lists this platform's binary)`,
+      `${message}. Supported: ${packageName}@${range}, whose native binary comes in a ` +
+      `per-platform optional package; reinstall that version without --omit=optional (and ` +
+      `with a lockfile that lists this platform's binary)`,
   );
 }
 

@@ -3,6 +3,9 @@ import type { KafkaJsCodec } from './kafkajs-codec.js';
 /** The npm package that provides LZ4 compression ({@link https://www.npmjs.com/package/lz4-napi}). */
 export const LZ4_PACKAGE = 'lz4-napi';
 
+/** The versions supported (the peer range): napi-rs: binaries inside per-platform npm packages. */
+export const LZ4_RANGE = '^2.8.0';
+
 /** The part of the `lz4-napi` package (napi-rs over lz4_flex) this codec uses. */
 export interface Lz4Binding {
   compressFrame(data: Buffer): Promise<Buffer>;

@@ -3,6 +3,9 @@ import type { KafkaJsCodec } from './kafkajs-codec.js';
 /** The npm package that provides snappy compression ({@link https://www.npmjs.com/package/snappy}). */
 export const SNAPPY_PACKAGE = 'snappy';
 
+/** The versions supported (the peer range): napi-rs: binaries inside per-platform npm packages. */
+export const SNAPPY_RANGE = '^7.0.0';
+
 /** The part of the `snappy` package (napi-rs, raw snappy blocks) this codec uses. */
 export interface SnappyBinding {
   compress(input: Buffer): Promise<Buffer>;

@@ -3,6 +3,9 @@ import type { KafkaJsCodec } from './kafkajs-codec.js';
 /** The npm package that provides zstd compression ({@link https://www.npmjs.com/package/@mongodb-js/zstd}). */
 export const ZSTD_PACKAGE = '@mongodb-js/zstd';
 
+/** The versions supported (the peer range): 1.x is the napi-rs line, whose binaries come inside per-platform npm packages; 2.x and later download a prebuilt binary at install, which fails offline and behind registries-only proxies. */
+export const ZSTD_RANGE = '^1.2.2';
+
 /**
  * Compression level: 3, zstd's own default and the Java producer's (`compression.zstd.level`
  * defaults to 3), a good speed/ratio balance for record batches. (`@mongodb-js/zstd` 1.x drops
