@@ -39,7 +39,7 @@ export interface ResolvedProducerOptions {
   readonly shutdownTimeoutMs: number;
 }
 
-/** Fills in the defaults of DESIGN.md (those of today's Java producer). */
+/** Fills in the defaults (those of today's Java producer). */
 export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedProducerOptions {
   const producer = options.producer ?? {};
   const brokers = Array.isArray(options.client.brokers) ? options.client.brokers : [];

@@ -580,8 +580,9 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     const fallback = this.fallback;
     if (prepared && fallback?.takes(error)) {
       const record = prepared.record;
+      const failed = error as Error;
       return this.observe(
-        gate.run(ticket, () => fallback.defer(record)),
+        gate.run(ticket, () => fallback.route(record, () => Promise.reject(failed))),
         { topic: record.topic, event },
       );
     }
@@ -593,14 +594,13 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
 
   private appendOrDefer(prepared: PreparedRecord, partition: number): Promise<DeliveryReport> {
     const { record, profile, compression, reserved } = prepared;
-    const fallback = this.fallback;
-    if (fallback?.holds(record)) return fallback.defer(record);
-    const sent = this.accumulator.append(record, partition, profile, compression, reserved);
-    if (!fallback) return sent;
-    return sent.catch((error: unknown) => {
-      if (fallback.takes(error)) return fallback.defer(record);
-      throw error;
-    });
+    if (!this.fallback) {
+      return this.accumulator.append(record, partition, profile, compression, reserved);
+    }
+    // Fallback mode reserves no memory before the append (a record that finds none is stored).
+    return this.fallback.route(record, () =>
+      this.accumulator.append(record, partition, profile, compression),
+    );
   }
 
   private async sendAll(

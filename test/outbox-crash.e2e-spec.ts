@@ -16,7 +16,7 @@ import {
 import { startPostgres, type TestPostgres } from './support/postgres.js';
 
 /**
- * F6 (RELIABILITY.md): the app process is SIGKILLed during outbox relay, 3 times. The app is
+ * F6 (docs/reliability.md): the app process is SIGKILLed during outbox relay, 3 times. The app is
  * a child process (test/support/outbox-relay-app.ts: KafkaProducerModule with a PostgreSQL
  * outbox and nothing else), killed each time a further share of the outbox is published
  * while it holds leased rows, then restarted; the fourth run finishes the outbox.

@@ -28,7 +28,7 @@ import {
 } from './support/restartable-postgres.js';
 
 /**
- * F8 (RELIABILITY.md): the database goes down while the relay marks a row published. The
+ * F8 (docs/reliability.md): the database goes down while the relay marks a row published. The
  * PostgreSQL server is really stopped (fast shutdown) at the moment the relay, having had the
  * row acked by Kafka, is about to mark it: the store is the real PostgresOutboxStore, seen
  * through a pass-through that stops the server before forwarding the TRIP_AT-th

@@ -15,7 +15,7 @@ import {
 import { startPostgres, type TestPostgres } from './support/postgres.js';
 
 /**
- * F7 (RELIABILITY.md): two app instances, each a Nest app with its own ProducerService,
+ * F7 (docs/reliability.md): two app instances, each a Nest app with its own ProducerService,
  * Kafka producer and outbox relay, on one PostgreSQL outbox table; both write events
  * (OutboxService.enqueue) while both relays publish. A trigger on the table records every
  * lease and every publish in an audit table, so what each relay did is known from the

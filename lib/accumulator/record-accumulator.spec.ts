@@ -318,3 +318,81 @@ describe('BufferMemory', () => {
     expect(accumulator.unfinishedRecords).toBe(0);
   });
 });
+
+describe('RecordAccumulator with failFollowers (the outbox fallback mode)', () => {
+  /** Holds every request; the test fails or answers its batches by hand. */
+  function holding() {
+    const requests: Array<{ batches: ProducerBatch[]; done: () => void }> = [];
+    const transmit = (batches: ProducerBatch[]) =>
+      new Promise<void>((done) => requests.push({ batches, done }));
+    const buffer = new BufferMemory(1 << 20, 1000);
+    const accumulator = new RecordAccumulator(
+      {
+        lingerMs: 0,
+        batchSize: 1000,
+        maxInFlightRequests: 5,
+        maxRequestSize: 1 << 20,
+        failFollowers: true,
+      },
+      buffer,
+      transmit,
+    );
+    return { requests, buffer, accumulator };
+  }
+  const retriable = Object.assign(new Error('timed out'), { retriable: true });
+
+  it('a batch that fails (retriably) while its request is in flight fails the batches queued behind it at once', async () => {
+    const { requests, buffer, accumulator } = holding();
+    const first = accumulator.append(record('t', 10, 'a'), 0, profile, 'none');
+    await tick();
+    expect(requests).toHaveLength(1);
+    const queued = accumulator.append(record('t', 10, 'b'), 0, profile, 'none');
+    const other = accumulator.append(record('t', 10, 'c'), 1, profile, 'none');
+    await tick();
+    requests[0].batches[0].fail(retriable); // the delivery timeout, kafkajs still busy
+    await expect(first).rejects.toBe(retriable);
+    await expect(queued).rejects.toBe(retriable); // not held until the request is done
+    expect(accumulator.queuedRecords).toBe(0);
+    requests[0].done();
+    await tick();
+    for (const r of requests.slice(1)) {
+      for (const b of r.batches) b.records.forEach((p) => p.resolve({} as never));
+      r.done();
+    }
+    await expect(other).resolves.toBeDefined(); // partition 1 was not held
+    await accumulator.drained();
+    expect(buffer.used).toBe(0); // every batch's memory released once
+  });
+
+  it('a fatal failure fails only its own batch', async () => {
+    const { requests, accumulator } = holding();
+    const first = accumulator.append(record('t', 10, 'a'), 0, profile, 'none');
+    await tick();
+    const queued = accumulator.append(record('t', 10, 'b'), 0, profile, 'none');
+    const fatal = Object.assign(new Error('too large'), { retriable: false });
+    requests[0].batches[0].fail(fatal);
+    await expect(first).rejects.toBe(fatal);
+    expect(accumulator.queuedRecords).toBe(1);
+    requests[0].done();
+    await tick();
+    expect(requests).toHaveLength(2);
+    requests[1].batches[0].records[0].resolve({ offset: '0' } as never);
+    requests[1].done();
+    await expect(queued).resolves.toEqual({ offset: '0' });
+  });
+
+  it('abort fails every queued batch once', async () => {
+    const { requests, buffer, accumulator } = holding();
+    void accumulator.append(record('t', 10, 'a'), 0, profile, 'none').catch(() => undefined);
+    await tick();
+    const queued = [1, 2, 3].map((i) =>
+      accumulator.append(record('t', 600, `q${i}`), 0, profile, 'none'),
+    );
+    accumulator.abort(retriable);
+    for (const q of queued) await expect(q).rejects.toBe(retriable);
+    requests[0].batches[0].fail(retriable);
+    requests[0].done();
+    await accumulator.drained();
+    expect(buffer.used).toBe(0);
+  });
+});

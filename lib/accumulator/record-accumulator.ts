@@ -26,9 +26,10 @@ export interface AccumulatorSettings {
   /** Bytes of one partition's records in one request at most [max.request.size]. */
   readonly maxRequestSize: number;
   /**
-   * When a partition's request fails with a retriable error, fail the batches queued
-   * behind it with the same error, so that nothing overtakes the failed records (the
-   * outbox's fallback mode stores them all, in order). Default false.
+   * When a partition's batch fails with a retriable error (its request failed, or it timed
+   * out), fail the batches queued behind it with the same error at once, so that nothing
+   * overtakes the failed records (the outbox's fallback mode stores them all, in order).
+   * Default false.
    */
   readonly failFollowers?: boolean;
 }
@@ -157,7 +158,7 @@ export class RecordAccumulator {
     for (const group of this.groups.values()) {
       this.clearTimers(group);
       for (const queue of group.queues.values()) {
-        for (const batch of queue) this.drop(batch, error);
+        for (const batch of queue.splice(0)) this.drop(batch, error);
       }
       group.queues.clear();
     }
@@ -198,6 +199,9 @@ export class RecordAccumulator {
         (batch.records.length > 0 && batch.bytes + reserved > this.settings.batchSize)
       ) {
         batch = new ProducerBatch(record.topic, partition, Date.now());
+        if (this.settings.failFollowers) {
+          batch.onFail = (error) => this.failQueued(group, slot, error);
+        }
         queue.push(batch);
         this.unfinished.add(batch);
       }
@@ -320,13 +324,23 @@ export class RecordAccumulator {
     });
   }
 
+  /**
+   * `failFollowers`: a batch of `queue` (its partition's) failed, so the batches still queued
+   * there fail now with the same retriable error, not once the request in flight is done.
+   */
+  private failQueued(group: Group, slot: string, error: Error): void {
+    if (!(error as { retriable?: boolean }).retriable) return;
+    const queue = group.queues.get(slot);
+    if (!queue) return;
+    group.queues.delete(slot);
+    for (const follower of queue.splice(0)) this.drop(follower, error);
+  }
+
+  /** Batches appended behind a failed one while its request was still in flight fail too. */
   private failFollowers(group: Group, sent: ProducerBatch[]): void {
     for (const batch of sent) {
-      const failure = batch.failure;
-      if (!(failure as { retriable?: boolean } | undefined)?.retriable) continue;
-      const slot = slotKey(batch.topic, batch.partition);
-      for (const follower of group.queues.get(slot) ?? []) this.drop(follower, failure!);
-      group.queues.delete(slot);
+      if (batch.failure)
+        this.failQueued(group, slotKey(batch.topic, batch.partition), batch.failure);
     }
   }
 

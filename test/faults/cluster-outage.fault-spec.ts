@@ -20,7 +20,7 @@ import {
 } from './support/scenario.js';
 
 /**
- * RELIABILITY.md F11 (app.close() during a burst), F12 (brokers restarted while the app idles)
+ * docs/reliability.md: F11 (app.close() during a burst), F12 (brokers restarted while the app idles)
  * and F5 (the whole cluster down longer than the delivery timeout, no outbox) on one 3-broker
  * cluster, a fresh topic per scenario.
  */

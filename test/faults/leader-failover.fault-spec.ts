@@ -18,7 +18,7 @@ import {
 } from './support/scenario.js';
 
 /**
- * RELIABILITY.md F1, F2, F4 on one 3-broker cluster (RF 3, min.insync.replicas 2, unclean
+ * docs/reliability.md: F1, F2, F4 on one 3-broker cluster (RF 3, min.insync.replicas 2, unclean
  * leader election off), a fresh topic of 3 partitions per scenario. A steady stream of keyed,
  * numbered events runs while the partition leader is killed, paused or killed under acks 0.
  */

@@ -15,7 +15,7 @@ import {
 } from './support/scenario.js';
 
 /**
- * RELIABILITY.md F3: a TCP fault proxy between the app and each broker adds latency and resets
+ * docs/reliability.md: F3: a TCP fault proxy between the app and each broker adds latency and resets
  * connections at random. The brokers advertise the proxies on an EXTERNAL listener, so the app
  * only ever talks through them; replication and the independent reader use the direct
  * PLAINTEXT listener, untouched by the faults.

@@ -11,7 +11,7 @@ import {
 import { readTopic, topicRecordCount, type ReadRecord } from './read-topic.js';
 
 /**
- * The RELIABILITY.md checks for the outbox fault tests (F6-F8): events go into the outbox
+ * The docs/reliability.md checks for the outbox fault tests (F6-F8): events go into the outbox
  * through OutboxService.enqueue, relays publish them, and the topic is then read back by an
  * independent consumer. `sent` and `acked` are the events the outbox accepted; `lost` those
  * missing from the topic; `duplicated` the extra copies; `reordered` first copies out of
@@ -61,7 +61,7 @@ export function enqueued(values: readonly EventValue[], eventIds: readonly strin
 /** What the topic holds for the enqueued events. */
 export interface OutboxOutcome {
   readonly report: ScenarioReport;
-  /** The RELIABILITY.md line. */
+  /** The docs/reliability.md line. */
   readonly line: string;
   /** Copies on the topic per event id, in offset order. */
   readonly copies: Map<string, ReadRecord[]>;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 
 /**
- * The common checks of RELIABILITY.md: every test event carries a unique id and a per-key
+ * The common checks of docs/reliability.md: every test event carries a unique id and a per-key
  * sequence number; after the fault the topic is read from the beginning with an independent
  * consumer, and lost / duplicated / reordered / hung are computed from what the producer was
  * told and what the broker holds.
@@ -34,7 +34,7 @@ export interface StoredRecord {
   readonly value?: EventValue;
 }
 
-/** One scenario's outcome; the first seven fields are the line RELIABILITY.md asks for. */
+/** One scenario's outcome; the first seven fields are the line docs/reliability.md describes. */
 export interface ScenarioReport {
   scenario: string;
   sent: number;
@@ -224,7 +224,7 @@ export function computeReport(
   };
 }
 
-/** The RELIABILITY.md line: `scenario sent acked lost duplicated reordered hung`. */
+/** The docs/reliability.md line: `scenario sent acked lost duplicated reordered hung`. */
 export function reportLine(r: ScenarioReport): string {
   return [r.scenario, r.sent, r.acked, r.lost, r.duplicated, r.reordered, r.hung].join(' ');
 }

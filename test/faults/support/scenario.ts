@@ -27,7 +27,7 @@ import {
 } from './checks.js';
 
 /**
- * Shared machinery of the fault specs: the 3-broker cluster of RELIABILITY.md, a Nest app with
+ * Shared machinery of the fault specs: the 3-broker cluster of docs/reliability.md, a Nest app with
  * the producer under test, a stream of numbered events, and the report line / table.
  */
 
@@ -37,7 +37,7 @@ export const FAULT_BROKER_CONFIG = {
   'unclean.leader.election.enable': 'false',
 };
 
-/** Starts the RELIABILITY.md cluster: 3 combined KRaft nodes. */
+/** Starts the docs/reliability.md cluster: 3 combined KRaft nodes. */
 export function startFaultCluster(
   extra: { externalAdvertisedPort?: (id: number) => number } = {},
 ): Promise<KafkaCluster> {
