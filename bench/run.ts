@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only=W1,W2] [-- --peers=module,kafkajs]`: the benchmark of
- * /work/shared/BENCHMARKS.md. Starts one local Kafka broker (unless KAFKA_BROKERS is set), runs
+ * `npm run bench [-- --quick] [-- --only=W1,W2] [-- --peers=module,kafkajs]`: the benchmark
+ * (bench/README.md says what it measures and how). Starts one local Kafka broker (unless KAFKA_BROKERS is set), runs
  * every cell of the plan in turn, each peer in a fresh child process (Java: its own JVM) against
  * its own fresh topic, and writes bench/results/<date>.json and bench/RESULTS.md.
  */

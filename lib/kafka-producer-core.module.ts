@@ -17,7 +17,7 @@ import { ProducerService } from './producer.service.js';
 function outboxProvider(name?: string): Provider {
   return {
     provide: getOutboxToken(name),
-    useFactory: (producer: ProducerService) => new OutboxService(producer),
+    useFactory: (producer: ProducerService) => new OutboxService(producer.outbox),
     inject: [getProducerToken(name)],
   };
 }

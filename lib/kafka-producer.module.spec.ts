@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { InjectProducer } from './decorators/inject-producer.decorator.js';
+import { InjectProducer } from './kafka-producer.decorators.js';
 import type {
   KafkaProducerModuleOptions,
   KafkaProducerOptionsFactory,

@@ -5,7 +5,7 @@ import type { ReliabilitySpec } from './interfaces/reliability.interface.js';
 import type { SerializerRef } from './interfaces/serializer.interface.js';
 import type { PartitionerFn } from './partitioning/partitioner.js';
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
-import type { OutboxOptions } from './outbox/outbox-options.interface.js';
+import type { OutboxOptions } from './interfaces/outbox-options.interface.js';
 import { DEFAULT_MAX_REQUEST_SIZE } from './kafka-producer.constants.js';
 
 /** Module options with every default filled in. */

@@ -7,7 +7,7 @@ import {
   ensureCodec,
   isCodecReady,
   type CompressionCodec,
-} from '../lib/compression/index.js';
+} from '../lib/compression/compression-registry.js';
 import { runJava } from '../tools/kafka/java.js';
 import { javaConsoleConsume } from './support/java-tools.js';
 import { createTopic, testBrokers, uniqueTopic } from './support/kafka-env.js';

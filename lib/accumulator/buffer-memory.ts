@@ -44,7 +44,8 @@ export class BufferMemory {
    * promise), else a promise that resolves once reserved or rejects after `maxBlockMs`.
    */
   reserve(bytes: number): Promise<void> | undefined {
-    if (bytes > this.total) return Promise.reject(new RecordTooLargeError(bytes, this.total));
+    if (bytes > this.total)
+      return Promise.reject(new RecordTooLargeError(bytes, this.total, 'bufferMemory'));
     if (this.tryReserve(bytes)) return undefined;
     return new Promise<void>((granted, failed) =>
       this.wait({ bytes, deadline: 0, granted, failed }),

@@ -31,14 +31,9 @@ export class ProducerBatch {
   /** The error the batch failed with, if it did. */
   failure?: Error;
 
-  /** Called once when the batch fails (set by the accumulator, see `failFollowers`). */
-  onFail?: (error: Error) => void;
-
   fail(error: Error): void {
-    const first = this.failure === undefined;
     this.failure ??= error;
     for (const pending of this.records) pending.reject(error);
-    if (first) this.onFail?.(error);
   }
 
   private finishers?: Array<() => void>;

@@ -3,6 +3,8 @@ import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
 import { RecordTooLargeError } from '../errors/record-too-large.error.js';
 import { resolveReliability } from '../metadata/reliability-profile.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
+import { maxInFlightFor } from '../idempotence/in-flight.js';
+import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
 import { BufferMemory } from './buffer-memory.js';
 import type { ProducerBatch } from './producer-batch.js';
 import {
@@ -12,6 +14,8 @@ import {
 } from './record-accumulator.js';
 
 const profile = resolveReliability('all', 10_000);
+/** The transport's in-flight cap with `maxInFlightRequests` = n. */
+const inFlight = (n: number) => (p: ReliabilityProfile) => maxInFlightFor(p, n);
 const ack = resolveReliability('leader', 10_000);
 
 function record(topic: string, size: number, id = 'e'): OutgoingRecord {
@@ -69,7 +73,13 @@ function setup(settings: Partial<AccumulatorSettings> = {}, memory = 1 << 20, ma
   const broker = new FakeBroker();
   const buffer = new BufferMemory(memory, maxBlockMs);
   const accumulator = new RecordAccumulator(
-    { lingerMs: 5, batchSize: 1000, maxInFlightRequests: 5, maxRequestSize: 1 << 20, ...settings },
+    {
+      lingerMs: 5,
+      batchSize: 1000,
+      maxInFlight: inFlight(5),
+      maxRequestSize: 1 << 20,
+      ...settings,
+    },
     buffer,
     broker.transmit,
   );
@@ -161,7 +171,7 @@ describe('RecordAccumulator', () => {
   });
 
   it('never has two requests in flight for one partition (order), while other partitions go on', async () => {
-    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 5 });
+    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlight: inFlight(5) });
     broker.hold = true;
     const first = accumulator.append(record('t', 10), 0, ack, 'none');
     await tick();
@@ -180,7 +190,7 @@ describe('RecordAccumulator', () => {
   });
 
   it('an idempotent profile has two requests in flight (kafkajs locks per broker anyway)', async () => {
-    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 5 });
+    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlight: inFlight(5) });
     broker.hold = true;
     const first = accumulator.append(record('t', 10), 0, profile, 'none');
     await tick();
@@ -199,7 +209,7 @@ describe('RecordAccumulator', () => {
   it('holds at most maxInFlightRequests requests; meanwhile records fill bigger batches', async () => {
     const { broker, accumulator } = setup({
       lingerMs: 0,
-      maxInFlightRequests: 1,
+      maxInFlight: inFlight(1),
       batchSize: 1 << 20,
     });
     broker.hold = true;
@@ -226,7 +236,7 @@ describe('RecordAccumulator', () => {
 
   it('fails batches that wait past the delivery timeout with DeliveryTimeoutError', async () => {
     const quick = resolveReliability({ acks: -1, deliveryTimeoutMs: 50 }, 0);
-    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 1 });
+    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlight: inFlight(1) });
     broker.hold = true;
     const stuck = accumulator.append(record('t', 10), 0, quick, 'none');
     await tick();
@@ -285,7 +295,7 @@ describe('BufferMemory', () => {
   });
 
   it('drained() waits for every batch there is now (queued or in flight), not for later ones', async () => {
-    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlightRequests: 1 });
+    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlight: inFlight(1) });
     broker.hold = true;
     const before = accumulator.appends;
     const first = [0, 1, 2].map((i) =>
@@ -319,7 +329,7 @@ describe('BufferMemory', () => {
   });
 });
 
-describe('RecordAccumulator with failFollowers (the outbox fallback mode)', () => {
+describe('RecordAccumulator.failQueued (the outbox fallback mode)', () => {
   /** Holds every request; the test fails or answers its batches by hand. */
   function holding() {
     const requests: Array<{ batches: ProducerBatch[]; done: () => void }> = [];
@@ -327,13 +337,7 @@ describe('RecordAccumulator with failFollowers (the outbox fallback mode)', () =
       new Promise<void>((done) => requests.push({ batches, done }));
     const buffer = new BufferMemory(1 << 20, 1000);
     const accumulator = new RecordAccumulator(
-      {
-        lingerMs: 0,
-        batchSize: 1000,
-        maxInFlightRequests: 5,
-        maxRequestSize: 1 << 20,
-        failFollowers: true,
-      },
+      { lingerMs: 0, batchSize: 1000, maxInFlight: inFlight(5), maxRequestSize: 1 << 20 },
       buffer,
       transmit,
     );
@@ -341,44 +345,28 @@ describe('RecordAccumulator with failFollowers (the outbox fallback mode)', () =
   }
   const retriable = Object.assign(new Error('timed out'), { retriable: true });
 
-  it('a batch that fails (retriably) while its request is in flight fails the batches queued behind it at once', async () => {
+  it('fails the batches queued for the partition at once, not the one in flight nor other partitions', async () => {
     const { requests, buffer, accumulator } = holding();
     const first = accumulator.append(record('t', 10, 'a'), 0, profile, 'none');
     await tick();
     expect(requests).toHaveLength(1);
     const queued = accumulator.append(record('t', 10, 'b'), 0, profile, 'none');
+    const queuedToo = accumulator.append(record('t', 700, 'b2'), 0, ack, 'none');
     const other = accumulator.append(record('t', 10, 'c'), 1, profile, 'none');
-    await tick();
-    requests[0].batches[0].fail(retriable); // the delivery timeout, kafkajs still busy
+    requests[0].batches[0].fail(retriable); // the delivery timeout, the client still busy
+    accumulator.failQueued('t', 0, retriable);
     await expect(first).rejects.toBe(retriable);
     await expect(queued).rejects.toBe(retriable); // not held until the request is done
-    expect(accumulator.queuedRecords).toBe(0);
+    await expect(queuedToo).rejects.toBe(retriable); // every profile's queue of the partition
     requests[0].done();
     await tick();
     for (const r of requests.slice(1)) {
       for (const b of r.batches) b.records.forEach((p) => p.resolve({} as never));
       r.done();
     }
-    await expect(other).resolves.toBeDefined(); // partition 1 was not held
+    await expect(other).resolves.toBeDefined();
     await accumulator.drained();
     expect(buffer.used).toBe(0); // every batch's memory released once
-  });
-
-  it('a fatal failure fails only its own batch', async () => {
-    const { requests, accumulator } = holding();
-    const first = accumulator.append(record('t', 10, 'a'), 0, profile, 'none');
-    await tick();
-    const queued = accumulator.append(record('t', 10, 'b'), 0, profile, 'none');
-    const fatal = Object.assign(new Error('too large'), { retriable: false });
-    requests[0].batches[0].fail(fatal);
-    await expect(first).rejects.toBe(fatal);
-    expect(accumulator.queuedRecords).toBe(1);
-    requests[0].done();
-    await tick();
-    expect(requests).toHaveLength(2);
-    requests[1].batches[0].records[0].resolve({ offset: '0' } as never);
-    requests[1].done();
-    await expect(queued).resolves.toEqual({ offset: '0' });
   });
 
   it('abort fails every queued batch once', async () => {

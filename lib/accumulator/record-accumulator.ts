@@ -21,17 +21,13 @@ export interface AccumulatorSettings {
   readonly lingerMs: number;
   /** Bytes that make a batch full [batch.size]. */
   readonly batchSize: number;
-  /** Requests in flight per profile and codec [max.in.flight.requests.per.connection]. */
-  readonly maxInFlightRequests: number;
+  /**
+   * Requests a profile (and codec) may have in flight at once
+   * [max.in.flight.requests.per.connection]; the transport says, see idempotence/in-flight.ts.
+   */
+  readonly maxInFlight: (profile: ReliabilityProfile) => number;
   /** Bytes of one partition's records in one request at most [max.request.size]. */
   readonly maxRequestSize: number;
-  /**
-   * When a partition's batch fails with a retriable error (its request failed, or it timed
-   * out), fail the batches queued behind it with the same error at once, so that nothing
-   * overtakes the failed records (the outbox's fallback mode stores them all, in order).
-   * Default false.
-   */
-  readonly failFollowers?: boolean;
 }
 
 /**
@@ -164,6 +160,22 @@ export class RecordAccumulator {
     }
   }
 
+  /**
+   * Fails every batch still queued for `topic`/`partition`, in every profile, with `error`
+   * (not those in a request). The outbox's fallback mode calls it when a record of the
+   * partition is stored after a retriable failure, so that the records queued behind it are
+   * stored now, in order, instead of being sent after it.
+   */
+  failQueued(topic: string, partition: number, error: Error): void {
+    const slot = slotKey(topic, partition);
+    for (const group of this.groups.values()) {
+      const queue = group.queues.get(slot);
+      if (!queue) continue;
+      group.queues.delete(slot);
+      for (const batch of queue.splice(0)) this.drop(batch, error);
+    }
+  }
+
   /** Records waiting in batches (not yet handed to the client). */
   get queuedRecords(): number {
     let count = 0;
@@ -199,9 +211,6 @@ export class RecordAccumulator {
         (batch.records.length > 0 && batch.bytes + reserved > this.settings.batchSize)
       ) {
         batch = new ProducerBatch(record.topic, partition, Date.now());
-        if (this.settings.failFollowers) {
-          batch.onFail = (error) => this.failQueued(group, slot, error);
-        }
         queue.push(batch);
         this.unfinished.add(batch);
       }
@@ -264,30 +273,17 @@ export class RecordAccumulator {
   }
 
   /**
-   * A partition's bytes in one request: at most 4 batches' worth in a request of many
-   * partitions (measured with one stand-in message per partition, acks 1, 100 B: 4 and 16
-   * batches alike within noise). An idempotent profile sends one partition per request, and
-   * kafkajs sends one request per broker at a time per producer (two producers, see
-   * RecordSender's lanes), so there each request takes up to 16 batches (measured with one
-   * producer: +8% msg/s at 100 B, +29% at 1 KiB over 4, no gain beyond 16).
+   * A partition's bytes in one request: a few batches' worth in a request of many
+   * partitions, more for an idempotent profile, whose requests carry one partition each
+   * (docs/performance.md has the measurements behind 4 and 16).
    */
   private requestBytesPerPartition(group: Group): number {
     const batches = group.profile.idempotent ? 16 : 4;
     return Math.min(this.settings.maxRequestSize, batches * this.settings.batchSize);
   }
 
-  /**
-   * kafkajs's idempotent producer sends one request per broker at a time (it holds a lock
-   * per broker while it numbers and sends), so requests past what its producers (two lanes,
-   * see ProducerPool) can send would mostly wait in kafkajs while their records could still
-   * join a larger one. Two: measured at 100 B, C=1024, with two lanes, 5 s runs: 199-208k
-   * msg/s, 193-197k with three; with one lane two beat one by 6%. Each partition still has
-   * at most one request in flight, see `muted`.
-   */
   private maxInFlight(group: Group): number {
-    return group.profile.idempotent
-      ? Math.min(2, this.settings.maxInFlightRequests)
-      : this.settings.maxInFlightRequests;
+    return this.settings.maxInFlight(group.profile);
   }
 
   /**
@@ -317,31 +313,10 @@ export class RecordAccumulator {
     group.inFlight++;
     void this.transmit(batches, group.profile, group.compression, deadline).then(() => {
       group.inFlight--;
-      if (this.settings.failFollowers) this.failFollowers(group, batches);
       for (const slot of slots) group.muted.delete(slot);
       for (const batch of batches) this.finish(batch);
       this.pump(group);
     });
-  }
-
-  /**
-   * `failFollowers`: a batch of `queue` (its partition's) failed, so the batches still queued
-   * there fail now with the same retriable error, not once the request in flight is done.
-   */
-  private failQueued(group: Group, slot: string, error: Error): void {
-    if (!(error as { retriable?: boolean }).retriable) return;
-    const queue = group.queues.get(slot);
-    if (!queue) return;
-    group.queues.delete(slot);
-    for (const follower of queue.splice(0)) this.drop(follower, error);
-  }
-
-  /** Batches appended behind a failed one while its request was still in flight fail too. */
-  private failFollowers(group: Group, sent: ProducerBatch[]): void {
-    for (const batch of sent) {
-      if (batch.failure)
-        this.failQueued(group, slotKey(batch.topic, batch.partition), batch.failure);
-    }
   }
 
   /** Fails batches that waited in the accumulator past their delivery timeout. */

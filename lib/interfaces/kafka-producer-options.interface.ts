@@ -6,7 +6,7 @@ import type { ReliabilitySpec } from './reliability.interface.js';
 import type { SerializerRef } from './serializer.interface.js';
 import type { PartitionerFn } from '../partitioning/partitioner.js';
 import type { ProducerListener } from './producer-listener.interface.js';
-import type { OutboxOptions } from '../outbox/outbox-options.interface.js';
+import type { OutboxOptions } from './outbox-options.interface.js';
 
 /** Producer settings; the defaults follow today's Java producer. */
 export interface ProducerSettings {

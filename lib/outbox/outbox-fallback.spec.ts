@@ -66,7 +66,7 @@ function setUp() {
   /** Routes `r` as the engine does, in call order; returns its direct send, if one was made. */
   const route = (r: OutgoingRecord): Direct | undefined => {
     let direct: Direct | undefined;
-    const outcome = fallback.route(r, () => (direct = new Direct(r)).promise);
+    const outcome = fallback.route(r, 0, () => (direct = new Direct(r)).promise);
     outcome.catch(() => undefined);
     outcomes.set(r.eventId, outcome);
     return direct;

@@ -37,9 +37,10 @@ interface Deferring {
  *   publishes them so;
  * - from the first deferral of a key until the relay has published all its rows, the key's new
  *   records go to the outbox (behind its earlier ones) instead of to Kafka, so no later record
- *   reaches Kafka before an earlier one that waits in the outbox. Records of the key already
- *   queued for the same partition are failed by the accumulator with the same error (see
- *   `failFollowers`), so they are stored at once instead of waiting for the failed request.
+ *   reaches Kafka before an earlier one that waits in the outbox;
+ * - when a record fails, the batches still queued for its partition fail with it (the
+ *   accumulator's `failQueued`), so they are stored at once, in order, instead of waiting
+ *   for the failed request to give up.
  */
 export class OutboxFallback {
   private readonly lines = new Map<string, KeyLine>();
@@ -50,8 +51,12 @@ export class OutboxFallback {
   constructor(
     private readonly store: OutboxStore,
     private readonly logger: Logger,
+    /** Told of every row written (wakes the relay). */
     private readonly stored: () => void,
     private readonly report: (record: OutgoingRecord) => DeliveryReport,
+    /** Fails the batches queued for a partition (the accumulator's failQueued). */
+    private readonly failQueued: (topic: string, partition: number, error: Error) => void = () =>
+      undefined,
   ) {}
 
   /** Picks up the keys that still have rows from an earlier run. */
@@ -67,17 +72,23 @@ export class OutboxFallback {
   }
 
   /**
-   * Sends `record` with `direct` (the accumulator), or stores it: at once when its key is
-   * deferring, or when `direct` fails with a retriable error. Call it in send order.
+   * Sends `record` with `direct` (the accumulator, to `partition`), or stores it: at once
+   * when its key is deferring, or when `direct` fails with a retriable error (then the
+   * batches queued behind it for the partition fail too, and are stored in order). Call it
+   * in send order.
    */
-  route(record: OutgoingRecord, direct: () => Promise<DeliveryReport>): Promise<DeliveryReport> {
+  route(
+    record: OutgoingRecord,
+    partition: number | undefined,
+    direct: () => Promise<DeliveryReport>,
+  ): Promise<DeliveryReport> {
     const { key, topic } = record;
-    if (key === null) {
-      return direct().catch((error: unknown) => {
-        if (this.takes(error)) return this.defer(record, undefined, undefined);
-        throw error;
-      });
-    }
+    const failed = (error: unknown, slot: string | undefined, before?: Promise<void>) => {
+      if (!this.takes(error)) throw error;
+      if (partition !== undefined) this.failQueued(topic, partition, error as Error);
+      return this.defer(record, slot, before);
+    };
+    if (key === null) return direct().catch((error: unknown) => failed(error, undefined));
     const slot = keySlot(topic, key);
     let line = this.lines.get(slot);
     if (!line) this.lines.set(slot, (line = { tail: Promise.resolve(), open: 0 }));
@@ -86,10 +97,7 @@ export class OutboxFallback {
     if (this.deferring.has(slot)) {
       outcome = this.defer(record, slot, before);
     } else {
-      outcome = direct().catch((error: unknown) => {
-        if (this.takes(error)) return this.defer(record, slot, before);
-        throw error;
-      });
+      outcome = direct().catch((error: unknown) => failed(error, slot, before));
     }
     line.open++;
     const current = line;

@@ -2,8 +2,10 @@ import type { Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
-import { toProducerError } from '../sender/error-mapper.js';
-import type { OutboxRelayOptions } from './outbox-options.interface.js';
+import { KafkaProducerError } from '../errors/kafka-producer.error.js';
+import { SendFailedError } from '../errors/send-failed.error.js';
+import { backoffMs } from '../utils/backoff.js';
+import type { OutboxRelayOptions } from '../interfaces/outbox-options.interface.js';
 import type { OutboxRow, OutboxStats, OutboxStore } from './stores/outbox-store.interface.js';
 
 /** Publishes one stored record with acks all, exactly as stored (same x-event-id). */
@@ -123,7 +125,11 @@ export class OutboxRelay {
 
   private async failed(row: OutboxRow, error: unknown): Promise<void> {
     const { owner, maxAttempts } = this.options;
-    const failure = toProducerError(error, row.topic);
+    // The engine fails records with typed errors; anything else is taken as retriable.
+    const failure =
+      error instanceof KafkaProducerError
+        ? error
+        : new SendFailedError(row.topic, true, undefined, String(error), error);
     const reason = `${failure.name}: ${failure.message}`;
     try {
       if (!failure.retriable || row.attempts >= maxAttempts) {
@@ -157,9 +163,7 @@ export class OutboxRelay {
   }
 
   private backoff(attempts: number): number {
-    const { backoffMs, backoffMaxMs } = this.options;
-    const base = Math.min(backoffMs * 2 ** Math.max(0, attempts - 1), backoffMaxMs);
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    return backoffMs(attempts, this.options.backoffMs, this.options.backoffMaxMs);
   }
 
   private async cleanup(): Promise<void> {

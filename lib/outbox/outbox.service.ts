@@ -1,4 +1,4 @@
-import type { ProducerService } from '../producer.service.js';
+import type { OutboxSource } from './outbox-plugin.js';
 
 /** Options of `OutboxService.enqueue`. */
 export interface EnqueueOptions {
@@ -16,7 +16,7 @@ export interface EnqueueOptions {
  * `OutboxService` for the default producer, `@InjectOutbox(name)` for a named one.
  */
 export class OutboxService {
-  constructor(private readonly producer: ProducerService) {}
+  constructor(private readonly producer: OutboxSource) {}
 
   /**
    * Validates, keys and serializes the events (errors as with `send()`), stores them in

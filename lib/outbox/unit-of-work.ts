@@ -11,21 +11,15 @@ export class UnitOfWork {
     this.staged.push(publish);
   }
 
-  get size(): number {
-    return this.staged.length;
-  }
-
   /** Publishes what was staged, in order of staging. */
   async commit(): Promise<void> {
     const staged = this.staged.splice(0);
     await Promise.all(staged.map((publish) => publish()));
   }
-
-  /** Drops what was staged (the handler failed). */
-  discard(): void {
-    this.staged.length = 0;
-  }
 }
 
 /** The unit of work of the current request, if its handler is `@Outboxed()`. */
 export const unitOfWork = new AsyncLocalStorage<UnitOfWork>();
+
+/** The engine's Staging hook: the unit of work of the current call. */
+export const unitOfWorkStaging = { current: (): UnitOfWork | undefined => unitOfWork.getStore() };

@@ -5,7 +5,7 @@ import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
 import { UnknownTopicError } from '../errors/unknown-topic.error.js';
 import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
 import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
-import { ProducerPool } from './producer-pool.js';
+import { KafkajsTransport } from '../transport/kafkajs/kafkajs-transport.js';
 import { RecordSender } from './record-sender.js';
 
 /** What a fake producer answers to one sendBatch: a base offset per partition, or a throw. */
@@ -51,17 +51,24 @@ function setup(script: Script, idempotent = true, idempotentLanes = 1) {
   const logger = new Logger('test');
   logger.warn = () => undefined;
   const backoff = { retryBackoffMs: 5, retryBackoffMaxMs: 20 };
-  const policy = {
-    brokers: ['b:9092'],
-    attempts: 1,
-    timeoutMs: 1000,
-    maxInFlightRequests: 5,
-    allowAutoTopicCreation: true,
-    idempotentLanes,
-    ...backoff,
-  };
-  const pool = new ProducerPool(kafka, () => () => 0, policy, logger);
-  const sender = new RecordSender(pool, 1000, backoff, logger);
+  const transport = new KafkajsTransport(
+    {
+      client: { brokers: ['b:9092'] },
+      brokers: ['b:9092'],
+      requestTimeoutMs: 1000,
+      connectRetries: 1,
+      connectTimeoutMs: 1000,
+      // Lanes: 2 with more than one request in flight, 1 with one.
+      maxInFlightRequests: idempotentLanes === 1 ? 1 : 5,
+      allowAutoTopicCreation: true,
+      maxBlockMs: 1000,
+      metadataMaxAgeMs: 60_000,
+      ...backoff,
+    },
+    logger,
+    kafka,
+  );
+  const sender = new RecordSender(transport, backoff, logger);
   const profile: ReliabilityProfile = {
     id: idempotent ? 'all' : 'leader',
     acks: idempotent ? -1 : 1,

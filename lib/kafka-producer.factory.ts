@@ -1,0 +1,43 @@
+import { Logger } from '@nestjs/common';
+import { ProducerEngine } from './engine/producer-engine.js';
+import type { SendObserver } from './engine/engine-hooks.js';
+import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
+import type { ProducerListener } from './interfaces/producer-listener.interface.js';
+import { DEFAULT_PRODUCER_NAME, LOGGER_CONTEXT } from './kafka-producer.constants.js';
+import { resolveOptions } from './kafka-producer.options.js';
+import { NO_OUTBOX, OutboxPlugin, type OutboxSource } from './outbox/outbox-plugin.js';
+import { unitOfWorkStaging } from './outbox/unit-of-work.js';
+import { KafkajsTransport } from './transport/kafkajs/kafkajs-transport.js';
+
+/** A ProducerListener as the engine's observer. */
+function listenerObserver(listener: ProducerListener): SendObserver {
+  return {
+    acked: (report) => listener.onSuccess?.(report),
+    failed: (error, record) => listener.onError?.(error, record),
+  };
+}
+
+/**
+ * Wires one producer: its options, the kafkajs transport, the engine, the `@Outboxed()`
+ * staging, the listeners as observers, and the outbox (when configured) as an engine plug-in.
+ */
+export function createProducer(
+  options: KafkaProducerModuleOptions,
+  name: string = DEFAULT_PRODUCER_NAME,
+): { engine: ProducerEngine; outbox: OutboxSource } {
+  const resolved = resolveOptions(options);
+  const logger = new Logger(
+    name === DEFAULT_PRODUCER_NAME ? LOGGER_CONTEXT : `${LOGGER_CONTEXT}:${name}`,
+  );
+  const engine = new ProducerEngine({
+    options: resolved,
+    logger,
+    transport: new KafkajsTransport(resolved, logger),
+    staging: unitOfWorkStaging,
+    observers: resolved.listeners.map(listenerObserver),
+  });
+  if (!resolved.outbox) return { engine, outbox: NO_OUTBOX };
+  const outbox = new OutboxPlugin(engine, resolved.outbox, logger);
+  engine.use(outbox.hooks());
+  return { engine, outbox };
+}

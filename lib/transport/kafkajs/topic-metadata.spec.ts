@@ -1,0 +1,124 @@
+import type { Logger } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
+import { SendFailedError } from '../../errors/send-failed.error.js';
+import { UnknownTopicError } from '../../errors/unknown-topic.error.js';
+import { TopicMetadataCache, type KafkajsCluster } from './topic-metadata.js';
+
+const logger = { log: () => undefined, warn: () => undefined } as unknown as Logger;
+
+/** A kafkajs Cluster stand-in: partition counts per topic, and how its calls fail. */
+class FakeCluster implements KafkajsCluster {
+  counts = new Map<string, number>();
+  connects = 0;
+  lookups = 0;
+  refuseConnect = false;
+  failLookup?: Error;
+  connect(): Promise<void> {
+    this.connects++;
+    return this.refuseConnect ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve();
+  }
+  disconnect(): Promise<void> {
+    return Promise.resolve();
+  }
+  addMultipleTargetTopics(): Promise<void> {
+    this.lookups++;
+    return this.failLookup ? Promise.reject(this.failLookup) : Promise.resolve();
+  }
+  refreshMetadata(): Promise<void> {
+    return Promise.resolve();
+  }
+  findTopicPartitionMetadata(topic: string): unknown[] {
+    return Array.from({ length: this.counts.get(topic) ?? 0 });
+  }
+}
+
+function cache(
+  cluster: FakeCluster,
+  settings: Partial<{ maxBlockMs: number; maxAgeMs: number; allowAutoTopicCreation: boolean }> = {},
+) {
+  return new TopicMetadataCache(
+    {} as Kafka,
+    logger,
+    {
+      brokers: ['b:1'],
+      allowAutoTopicCreation: true,
+      maxBlockMs: 500,
+      maxAgeMs: 60_000,
+      ...settings,
+    },
+    () => cluster,
+  );
+}
+
+const kafkajsError = (type: string) =>
+  Object.assign(new Error(type), { name: 'KafkaJSProtocolError', type, retriable: true });
+
+describe('TopicMetadataCache', () => {
+  it('answers a known topic synchronously, fetching it once', async () => {
+    const cluster = new FakeCluster();
+    cluster.counts.set('t', 6);
+    const metadata = cache(cluster);
+    const first = metadata.partitions('t');
+    expect(first).toBeInstanceOf(Promise);
+    await expect(first).resolves.toBe(6);
+    expect(metadata.partitions('t')).toBe(6);
+    expect(cluster.lookups).toBe(1);
+  });
+
+  it('a topic that grew is seen through update() (the partitioner hook)', async () => {
+    const cluster = new FakeCluster();
+    cluster.counts.set('t', 3);
+    const metadata = cache(cluster);
+    await metadata.partitions('t');
+    metadata.update('t', 8);
+    expect(metadata.partitions('t')).toBe(8);
+  });
+
+  it('waits for a topic being auto-created up to maxBlockMs, then fails retriably', async () => {
+    const cluster = new FakeCluster();
+    cluster.failLookup = kafkajsError('UNKNOWN_TOPIC_OR_PARTITION');
+    const started = Date.now();
+    const error = await Promise.resolve(cache(cluster, { maxBlockMs: 300 }).partitions('t')).catch(
+      (e: unknown) => e,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(error).toBeInstanceOf(UnknownTopicError);
+    expect(cluster.lookups).toBeGreaterThan(1);
+  });
+
+  it('with auto-creation off an unknown topic fails at once', async () => {
+    const cluster = new FakeCluster();
+    cluster.failLookup = kafkajsError('UNKNOWN_TOPIC_OR_PARTITION');
+    const metadata = cache(cluster, { allowAutoTopicCreation: false });
+    await expect(Promise.resolve(metadata.partitions('t'))).rejects.toBeInstanceOf(
+      UnknownTopicError,
+    );
+    expect(cluster.lookups).toBe(1);
+  });
+
+  it('a topic with no partitions yet is asked again until maxBlockMs', async () => {
+    const cluster = new FakeCluster();
+    const metadata = cache(cluster, { maxBlockMs: 200 });
+    setTimeout(() => cluster.counts.set('late', 2), 60);
+    await expect(metadata.partitions('late')).resolves.toBe(2);
+    const never = await Promise.resolve(
+      cache(new FakeCluster(), { maxBlockMs: 100 }).partitions('x'),
+    ).catch((e: unknown) => e);
+    expect(never).toBeInstanceOf(SendFailedError);
+    expect((never as SendFailedError).retriable).toBe(true);
+  });
+
+  it('a failed connect is ProducerNotConnectedError and is not cached', async () => {
+    const cluster = new FakeCluster();
+    cluster.counts.set('t', 1);
+    cluster.refuseConnect = true;
+    const metadata = cache(cluster);
+    await expect(Promise.resolve(metadata.partitions('t'))).rejects.toBeInstanceOf(
+      ProducerNotConnectedError,
+    );
+    cluster.refuseConnect = false;
+    await expect(metadata.partitions('t')).resolves.toBe(1);
+    expect(cluster.connects).toBe(2);
+  });
+});

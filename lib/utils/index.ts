@@ -1,2 +1,0 @@
-export * from './uuidv7.js';
-export * from './with-timeout.js';
