@@ -26,9 +26,14 @@ interface Executor {
 }
 type ExecutorClass = new (validator: Validator, options: ValidatorOptions) => Executor;
 
+/** The class-validator lines whose internals the fast path was read from and is tested on. */
+const EXECUTOR_VERSIONS = /^0\.1[45]\./;
+
 function loadExecutor(): ExecutorClass | undefined {
   try {
     const require = createRequire(import.meta.url);
+    const { version } = require('class-validator/package.json') as { version?: string };
+    if (!EXECUTOR_VERSIONS.test(version ?? '')) return undefined;
     const module = require('class-validator/cjs/validation/ValidationExecutor.js') as {
       ValidationExecutor?: ExecutorClass;
     };
@@ -113,8 +118,8 @@ function cachedStorage(): Storage & VersionedStorage {
  * is synchronous (nearly always). This runs its engine the way `validate()` does, and
  * answers synchronously when no constraint returned a promise: a `send()` then needs no
  * extra turn of the event loop. Async constraints (and `@ValidatePromise`) are awaited as
- * `validate()` would. If class-validator's engine is not where it has been since 0.12,
- * `validate()` itself is used. Each class's constraints are looked up once (see
+ * `validate()` would. On a class-validator other than 0.14 or 0.15, or if its engine is not
+ * where those keep it, `validate()` itself is used. Each class's constraints are looked up once (see
  * `cachedStorage`), not on every call, and a valid event of a class a ValidityPlan can
  * model is passed without class-validator's per-call machinery (an invalid one always
  * gets class-validator's own errors).
