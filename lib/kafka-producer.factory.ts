@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ProducerEngine } from './engine/producer-engine.js';
-import type { SendObserver } from './engine/engine-hooks.js';
+import type { SendObserver } from './observability/send-observer.js';
 import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
 import { DEFAULT_PRODUCER_NAME, LOGGER_CONTEXT } from './kafka-producer.constants.js';

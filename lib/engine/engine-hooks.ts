@@ -1,6 +1,4 @@
-import type { KafkaProducerError } from '../errors/kafka-producer.error.js';
 import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
-import type { FailedRecord } from '../interfaces/producer-listener.interface.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
 
 /** Carries a record that is ready for the accumulator another way: the outbox's fallback. */
@@ -26,12 +24,6 @@ export interface StagingArea {
 /** Where the engine finds the unit of work of the current call, if any (`@Outboxed()`). */
 export interface Staging {
   current(): StagingArea | undefined;
-}
-
-/** Told of each record's outcome: the ProducerListeners today, tracing and metrics next. */
-export interface SendObserver {
-  acked?(report: DeliveryReport): void;
-  failed?(error: KafkaProducerError, record: FailedRecord): void;
 }
 
 /** What the engine offers a plug-in such as the outbox. */

@@ -4,10 +4,8 @@ import type { MemoryWaiter } from '../accumulator/buffer-memory.js';
 import { OrderingGate } from '../accumulator/ordering-gate.js';
 import { RecordAccumulator } from '../accumulator/record-accumulator.js';
 import { ensureCodec, isCodecReady } from '../compression/compression-registry.js';
-import type { KafkaProducerError } from '../errors/kafka-producer.error.js';
 import { ProducerNotConnectedError } from '../errors/producer-not-connected.error.js';
 import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
-import type { FailedRecord } from '../interfaces/producer-listener.interface.js';
 import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
 import type {
   RawRecord,
@@ -23,11 +21,11 @@ import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { RecordSender } from '../sender/record-sender.js';
 import type { Transport } from '../transport/transport.interface.js';
 import { withTimeout } from '../utils/with-timeout.js';
+import { Observers, type SendObserver } from '../observability/send-observer.js';
 import type {
   DeliveryRoute,
   EngineAccess,
   EngineHooks,
-  SendObserver,
   Staging,
   StagingArea,
 } from './engine-hooks.js';
@@ -119,7 +117,7 @@ export class ProducerEngine implements EngineAccess {
   private readonly admission: Admission;
   private readonly accumulator: RecordAccumulator;
   private readonly staging?: Staging;
-  private readonly observers: readonly SendObserver[];
+  private readonly observers: Observers;
   private hooks: EngineHooks = {};
   private route?: DeliveryRoute;
   /** The relay's sends: acks all, idempotent, whatever the module's default. */
@@ -134,10 +132,10 @@ export class ProducerEngine implements EngineAccess {
     this.logger = parts.logger;
     this.transport = parts.transport;
     this.staging = parts.staging;
-    this.observers = parts.observers ?? [];
+    this.observers = new Observers(parts.observers ?? [], this.logger);
     this.pipeline = new EventPipeline(o);
     this.admission = new Admission(o.bufferMemory, o.maxBlockMs);
-    const sender = new RecordSender(this.transport, o, this.logger);
+    const sender = new RecordSender(this.transport, o, this.logger, this.observers);
     this.accumulator = new RecordAccumulator(
       {
         lingerMs: o.lingerMs,
@@ -273,7 +271,7 @@ export class ProducerEngine implements EngineAccess {
   /** A WaitingSend got no memory in time: gives up its turn and tells the observers. */
   dropWaiting(send: WaitingSend, error: Error): void {
     send.gate.skip(send.ticket);
-    this.tellError(error, { topic: send.topic, event: send.event });
+    this.observers.failed(error, { topic: send.topic, event: send.event });
   }
 
   /** EngineAccess: the relay's send of a stored record. */
@@ -385,18 +383,24 @@ export class ProducerEngine implements EngineAccess {
     if (ctx.held > 0) this.admission.release(ctx.held);
     ctx.held = 0;
     ctx.gate.skip(ctx.ticket);
-    this.tellError(error, { topic: prepared?.record.topic ?? ctx.topic, event: ctx.event });
+    this.observers.failed(error, { topic: prepared?.record.topic ?? ctx.topic, event: ctx.event });
     return Promise.reject(toError(error));
   }
 
   private appendOrRoute(prepared: PreparedRecord, partition: number): Promise<DeliveryReport> {
     const { record, profile, compression, reserved } = prepared;
     const route = this.route;
-    if (!route) return this.accumulator.append(record, partition, profile, compression, reserved);
+    if (!route) {
+      const appended = this.accumulator.append(record, partition, profile, compression, reserved);
+      if (this.observers.any) this.observers.appended(record, partition);
+      return appended;
+    }
     // The fallback mode reserves no memory before the append (a record that finds none is stored).
-    return route.route(record, partition, () =>
-      this.accumulator.append(record, partition, profile, compression),
-    );
+    return route.route(record, partition, () => {
+      const appended = this.accumulator.append(record, partition, profile, compression);
+      if (this.observers.any) this.observers.appended(record, partition);
+      return appended;
+    });
   }
 
   /** Inside a unit of work: checked and built now, published once the handler succeeded. */
@@ -405,7 +409,7 @@ export class ProducerEngine implements EngineAccess {
     try {
       prepared = await this.pipeline.prepare(ctx.event, ctx.descriptor, ctx.options);
     } catch (error) {
-      this.tellError(error, { topic: ctx.topic, event: ctx.event });
+      this.observers.failed(error, { topic: ctx.topic, event: ctx.event });
       throw error;
     }
     ctx.prepared = prepared;
@@ -480,7 +484,7 @@ export class ProducerEngine implements EngineAccess {
       );
     } catch (error) {
       for (const { gate, ticket } of turns) gate.skip(ticket);
-      topics.forEach((topic, i) => this.tellError(error, { topic, event: events?.[i] }));
+      topics.forEach((topic, i) => this.observers.failed(error, { topic, event: events?.[i] }));
       throw error;
     }
     return Promise.all(
@@ -500,27 +504,13 @@ export class ProducerEngine implements EngineAccess {
     topic: string,
     event: object | undefined,
   ): Promise<DeliveryReport> {
-    if (this.observers.length > 0) {
+    if (this.observers.any) {
       promise.then(
-        (report) => this.tell((o) => o.acked?.(report)),
-        (error: unknown) => this.tellError(error, { topic, event }),
+        (report) => this.observers.acked(report),
+        (error: unknown) => this.observers.failed(error, { topic, event }),
       );
     }
     return promise;
-  }
-
-  private tellError(error: unknown, record: FailedRecord): void {
-    this.tell((o) => o.failed?.(error as KafkaProducerError, record));
-  }
-
-  private tell(call: (observer: SendObserver) => void): void {
-    for (const observer of this.observers) {
-      try {
-        call(observer);
-      } catch (error) {
-        this.logger.error(`a ProducerListener threw: ${String(error)}`);
-      }
-    }
   }
 
   private gateFor(topic: string): OrderingGate {

@@ -8,6 +8,7 @@ import type { ReliabilityProfile } from '../interfaces/reliability.interface.js'
 import { RecordBatch } from '../protocol/record-batch.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { slotKey } from '../record/slot-key.js';
+import type { Observers } from '../observability/send-observer.js';
 import type { PartitionBatch, Transport } from '../transport/transport.interface.js';
 import { backoffMs, sleep, type BackoffSettings } from '../utils/backoff.js';
 
@@ -36,6 +37,7 @@ export class RecordSender {
     private readonly transport: Transport,
     private readonly backoff: BackoffSettings,
     private readonly logger: Logger,
+    private readonly observers?: Observers,
   ) {}
 
   /** The accumulator's Transmit: settles every record, resolves when the client is done. */
@@ -83,6 +85,7 @@ export class RecordSender {
               `retrying ${count(open)} record(s) in ${wait} ms (${error.name}): ${error.message}`,
             );
             retry.push(...open);
+            if (this.observers?.any) this.observers.retried(count(open), error, wait);
           }
         }
         if (retry.length === 0) break;
@@ -114,6 +117,7 @@ export class RecordSender {
         return { topic, partition, batch: await RecordBatch.encode(records, codec) };
       }),
     );
+    if (this.observers?.any) this.observers.sent(sealed, profile);
     const outcomes = await this.transport.produce(sealed, profile, compression);
     const failures = new Map<KafkaProducerError, ProducerBatch[]>();
     outcomes.forEach((outcome, i) => {

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { Kafka, type KafkaConfig, type Message, type Producer, type RecordMetadata } from 'kafkajs';
-import type { TopicMessages } from 'kafkajs';
+import type { ProducerBatch, TopicMessages } from 'kafkajs';
 import { compressionType } from '../../compression/compression-registry.js';
 import type { KafkaProducerError } from '../../errors/kafka-producer.error.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
@@ -154,12 +154,7 @@ export class KafkajsTransport implements Transport {
     try {
       lease = await this.pool.acquire(profile);
       const own = indexes.map((i) => batches[i]);
-      const metadata = await lease.producer.sendBatch({
-        acks: profile.acks,
-        timeout: this.settings.requestTimeoutMs,
-        compression: compressionType(compression),
-        topicMessages: this.topicMessages(own),
-      });
+      const metadata = await lease.producer.sendBatch(this.request(own, profile, compression));
       this.answer(own, indexes, metadata, profile, outcomes);
     } catch (error) {
       // One typed error per topic (its message names the topic), shared by its partitions.
@@ -198,12 +193,8 @@ export class KafkajsTransport implements Transport {
         indexes.map(async (i) => {
           const own = [batches[i]];
           try {
-            const metadata = await lease.producer.sendBatch({
-              acks: profile.acks,
-              timeout: this.settings.requestTimeoutMs,
-              compression: compressionType(compression),
-              topicMessages: this.topicMessages(own, book),
-            });
+            const request = this.request(own, profile, compression, book);
+            const metadata = await lease.producer.sendBatch(request);
             this.answer(own, [i], metadata, profile, outcomes);
           } catch (error) {
             if (outcomeInDoubt(error)) inDoubt = true;
@@ -270,6 +261,21 @@ export class KafkajsTransport implements Transport {
     let book = this.books.get(producer);
     if (!book) this.books.set(producer, (book = new SequenceBook()));
     return book;
+  }
+
+  /** A `sendBatch` request: one stand-in message per partition (see produce-request.ts). */
+  private request(
+    batches: readonly PartitionBatch[],
+    profile: ReliabilityProfile,
+    compression: CompressionCodec,
+    book?: SequenceBook,
+  ): ProducerBatch {
+    return {
+      acks: profile.acks,
+      timeout: this.settings.requestTimeoutMs,
+      compression: compressionType(compression),
+      topicMessages: this.topicMessages(batches, book),
+    };
   }
 
   private topicMessages(batches: readonly PartitionBatch[], book?: SequenceBook): TopicMessages[] {

@@ -1,0 +1,72 @@
+import type { Logger } from '@nestjs/common';
+import type { KafkaProducerError } from '../errors/kafka-producer.error.js';
+import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
+import type { FailedRecord } from '../interfaces/producer-listener.interface.js';
+import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
+import type { OutgoingRecord } from '../record/outgoing-record.js';
+import type { PartitionBatch } from '../transport/transport.interface.js';
+
+/**
+ * Told of each stage of a record's path: the ProducerListeners are observers, and tracing and
+ * metrics plug in the same way. Every method is optional; what one throws is logged.
+ */
+export interface SendObserver {
+  /** A record joined a batch for `partition` (sent directly; not one stored or staged). */
+  appended?(record: OutgoingRecord, partition: number): void;
+  /** A request went to the transport with these partitions' batches. */
+  sent?(batches: readonly PartitionBatch[], profile: ReliabilityProfile): void;
+  /** `records` of a failed request are sent again after `waitMs`. */
+  retried?(records: number, error: KafkaProducerError, waitMs: number): void;
+  /** A record was acknowledged as its reliability asks (after its caller was answered). */
+  acked?(report: DeliveryReport): void;
+  /** A `send()`, `sendMany()` or `sendRaw()` failed, before or after sending. */
+  failed?(error: KafkaProducerError, record: FailedRecord): void;
+}
+
+/** The observers of one producer, each called in turn; one that throws is logged, not fatal. */
+export class Observers {
+  /** Whether there is any observer (the hot path skips the calls otherwise). */
+  readonly any: boolean;
+
+  constructor(
+    private readonly list: readonly SendObserver[],
+    private readonly logger: Logger,
+  ) {
+    this.any = list.length > 0;
+  }
+
+  appended(record: OutgoingRecord, partition: number): void {
+    this.each((o) => o.appended?.(record, partition));
+  }
+
+  sent(batches: readonly PartitionBatch[], profile: ReliabilityProfile): void {
+    this.each((o) => o.sent?.(batches, profile));
+  }
+
+  retried(records: number, error: KafkaProducerError, waitMs: number): void {
+    this.each((o) => o.retried?.(records, error, waitMs));
+  }
+
+  acked(report: DeliveryReport): void {
+    this.each((o) => o.acked?.(report));
+  }
+
+  failed(error: unknown, record: FailedRecord): void {
+    this.each((o) => o.failed?.(error as KafkaProducerError, record));
+  }
+
+  private each(call: (observer: SendObserver) => void): void {
+    for (const observer of this.list) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.logger.error(`a ProducerListener threw: ${String(error)}`);
+      }
+    }
+  }
+}
+
+/** No observers. */
+export function noObservers(logger: Logger): Observers {
+  return new Observers([], logger);
+}
