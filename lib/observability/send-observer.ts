@@ -65,8 +65,3 @@ export class Observers {
     }
   }
 }
-
-/** No observers. */
-export function noObservers(logger: Logger): Observers {
-  return new Observers([], logger);
-}

@@ -118,13 +118,7 @@ export class KafkajsTransport implements Transport {
   ): Promise<PartitionOutcome[]> {
     const outcomes = new Array<PartitionOutcome>(batches.length);
     if (!profile.idempotent) {
-      await this.sendAll(
-        batches,
-        batches.map((_, i) => i),
-        profile,
-        compression,
-        outcomes,
-      );
+      await this.sendAll(batches, profile, compression, outcomes);
       return outcomes;
     }
     const byLane = new Map<number, number[]>();
@@ -145,28 +139,36 @@ export class KafkajsTransport implements Transport {
   /** One `sendBatch` for every batch (kafkajs splits it per leader). */
   private async sendAll(
     batches: readonly PartitionBatch[],
-    indexes: readonly number[],
     profile: ReliabilityProfile,
     compression: CompressionCodec,
     outcomes: PartitionOutcome[],
   ): Promise<void> {
+    const indexes = batches.map((_, i) => i);
     let lease: ProducerLease | undefined;
     try {
       lease = await this.pool.acquire(profile);
-      const own = indexes.map((i) => batches[i]);
-      const metadata = await lease.producer.sendBatch(this.request(own, profile, compression));
-      this.answer(own, indexes, metadata, profile, outcomes);
+      const metadata = await lease.producer.sendBatch(this.request(batches, profile, compression));
+      this.answer(batches, indexes, metadata, profile, outcomes);
     } catch (error) {
-      // One typed error per topic (its message names the topic), shared by its partitions.
-      const byTopic = new Map<string, KafkaProducerError>();
-      for (const i of indexes) {
-        const { topic } = batches[i];
-        let mapped = byTopic.get(topic);
-        if (!mapped) byTopic.set(topic, (mapped = toProducerError(error, topic)));
-        outcomes[i] = { error: mapped };
-      }
+      this.failAll(batches, indexes, error, outcomes);
     } finally {
       lease?.release();
+    }
+  }
+
+  /** The same failure for every batch: one typed error per topic (its message names it). */
+  private failAll(
+    batches: readonly PartitionBatch[],
+    indexes: readonly number[],
+    error: unknown,
+    outcomes: PartitionOutcome[],
+  ): void {
+    const byTopic = new Map<string, KafkaProducerError>();
+    for (const i of indexes) {
+      const { topic } = batches[i];
+      let mapped = byTopic.get(topic);
+      if (!mapped) byTopic.set(topic, (mapped = toProducerError(error, topic)));
+      outcomes[i] = { error: mapped };
     }
   }
 
@@ -183,7 +185,7 @@ export class KafkajsTransport implements Transport {
     try {
       lease = await this.pool.acquire(profile, lane);
     } catch (error) {
-      for (const i of indexes) outcomes[i] = { error: toProducerError(error, batches[i].topic) };
+      this.failAll(batches, indexes, error, outcomes);
       return;
     }
     const book = this.bookOf(lease.producer);
