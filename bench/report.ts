@@ -181,6 +181,11 @@ function headline(run: RunRecord): string {
   return [
     'Throughput ratio > 1: the module is faster. Latency ratio < 1: the module answers sooner.',
     '',
+    'Read these with care: each cell runs once, peers in a fixed order, so a ratio divides two ' +
+      'cells taken at different times; and the Java peer is measured cold (its figure includes ' +
+      'JVM start, connect and JIT warm-up) while every Node peer warms up for 2 s first, so the ' +
+      'Java ratios flatter the module.',
+    '',
     table(['comparison', 'module', 'peer', 'module ÷ peer'], rows),
   ].join('\n');
 }
