@@ -189,21 +189,19 @@ describe('RecordAccumulator', () => {
     expect(broker.requests[2]).toEqual([{ topic: 't', partition: 0, count: 1 }]);
   });
 
-  it('an idempotent profile has two requests in flight (kafkajs locks per broker anyway)', async () => {
-    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlight: inFlight(5) });
+  it('an idempotent profile has at most 5 requests in flight, whatever maxInFlightRequests says', async () => {
+    const { broker, accumulator } = setup({ lingerMs: 0, maxInFlight: inFlight(8) });
     broker.hold = true;
-    const first = accumulator.append(record('t', 10), 0, profile, 'none');
-    await tick();
-    const others = [1, 2, 3].map((p) => accumulator.append(record('t', 10), p, profile, 'none'));
-    await tick();
-    const later = [4, 5].map((p) => accumulator.append(record('t', 10), p, profile, 'none'));
-    await tick();
-    // The third request waits: its records join one request once a slot frees.
-    expect(broker.requests).toHaveLength(2);
-    expect(broker.requests[1].map((b) => b.partition)).toEqual([1, 2, 3]);
+    const sends: Array<Promise<unknown>> = [];
+    for (let p = 0; p < 7; p++) {
+      sends.push(accumulator.append(record('t', 10), p, profile, 'none'));
+      await tick();
+    }
+    // The sixth request waits: the records of partitions 5 and 6 join one once a slot frees.
+    expect(broker.requests).toHaveLength(5);
     broker.release();
-    await Promise.all([first, ...others, ...later]);
-    expect(broker.requests[2].map((b) => b.partition)).toEqual([4, 5]);
+    await Promise.all(sends);
+    expect(broker.requests[5].map((b) => b.partition)).toEqual([5, 6]);
   });
 
   it('holds at most maxInFlightRequests requests; meanwhile records fill bigger batches', async () => {

@@ -42,7 +42,7 @@ export type Transmit = (
   deadline: number,
 ) => Promise<void>;
 
-/** The batches of one reliability profile and codec: what one kafkajs request can carry. */
+/** The batches of one reliability profile and codec: what one drain (request) can carry. */
 interface Group {
   readonly profile: ReliabilityProfile;
   readonly compression: CompressionCodec;
@@ -56,15 +56,16 @@ interface Group {
 }
 
 /**
- * Java's RecordAccumulator for kafkajs: records from concurrent `send()` calls are
+ * Java's RecordAccumulator: records from concurrent `send()` calls are
  * grouped per reliability profile, codec and topic-partition into batches. A group is
  * sent, one request carrying the oldest batch of each of its partitions, as soon as a
  * batch is full (`batchSize`), has waited `lingerMs`, or a flush asks; at most
  * `maxInFlightRequests` requests per group are in flight, and while they are, records
  * keep filling batches. A partition with a request in flight is not drained again until
- * that request completes: kafkajs may reorder concurrent requests before it numbers them,
- * so this is what keeps each partition (and so each key) in order. Batches that wait past
- * their delivery timeout fail with DeliveryTimeoutError.
+ * that request completes (retries included): a retry never overtakes a later batch, which
+ * keeps each partition (and so each key) in order, and an idempotent partition's batches
+ * are numbered in order. Batches that wait past their delivery timeout fail with
+ * DeliveryTimeoutError.
  */
 export class RecordAccumulator {
   private readonly groups = new Map<string, Group>();
@@ -273,9 +274,8 @@ export class RecordAccumulator {
   }
 
   /**
-   * A partition's bytes in one request: a few batches' worth in a request of many
-   * partitions, more for an idempotent profile, whose requests carry one partition each
-   * (docs/performance.md has the measurements behind 4 and 16).
+   * A partition's bytes in one request: several batches' worth, since a partition has one
+   * request in flight at a time (docs/performance.md has the measurements behind 4 and 16).
    */
   private requestBytesPerPartition(group: Group): number {
     const batches = group.profile.idempotent ? 16 : 4;
@@ -288,7 +288,7 @@ export class RecordAccumulator {
 
   /**
    * One request: from every partition without a request in flight, its oldest batches
-   * (as many as fit in `maxRequestSize`; kafkajs writes them as one record batch).
+   * (as many as fit in `maxRequestSize`; the sender writes them as one record batch).
    */
   private send(group: Group): void {
     const batches: ProducerBatch[] = [];

@@ -19,9 +19,9 @@ export interface ProducerSettings {
   /** Compression of every batch unless a class or call says otherwise. Default `'none'`. */
   compression?: CompressionCodec;
   /**
-   * Requests in flight per reliability profile and codec, one per partition at a time.
-   * Default 5. An idempotent profile sends with two kafkajs producers ("lanes", each one
-   * request per broker at a time), so it uses at most 2, and one lane when this is 1.
+   * Requests in flight per reliability profile and codec (each one Produce request per
+   * leader broker it has batches for), one per partition at a time. Default 5; at most 5
+   * for an idempotent profile (Java `max.in.flight.requests.per.connection`).
    */
   maxInFlightRequests?: number;
   /** Whether the broker may create a topic on the first send to it (if the broker allows). Default `true`. */

@@ -1,230 +1,306 @@
 import { Logger } from '@nestjs/common';
-import type { Kafka, Producer, ProducerBatch as Request } from 'kafkajs';
 import { ProducerBatch } from '../accumulator/producer-batch.js';
+import { AuthorizationError } from '../errors/authorization.error.js';
 import { DeliveryTimeoutError } from '../errors/delivery-timeout.error.js';
+import type { KafkaProducerError } from '../errors/kafka-producer.error.js';
+import { SendFailedError } from '../errors/send-failed.error.js';
 import { UnknownTopicError } from '../errors/unknown-topic.error.js';
+import type { CompressionCodec } from '../interfaces/compression.interface.js';
 import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
 import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
-import { KafkajsTransport } from '../transport/kafkajs/kafkajs-transport.js';
+import type {
+  PartitionBatch,
+  PartitionOutcome,
+  Transport,
+} from '../transport/transport.interface.js';
 import { RecordSender } from './record-sender.js';
 
-/** What a fake producer answers to one sendBatch: a base offset per partition, or a throw. */
-type Script = (request: Request, producer: number) => number | Error;
+/** What the fake transport answers to one request: an outcome per batch, in order. */
+type Script = (batches: readonly PartitionBatch[], call: number) => PartitionOutcome[];
 
-const kafkajsError = (name: string, extra: object = {}) =>
-  Object.assign(new Error(name), { name, ...extra });
-const refused = () =>
-  kafkajsError('KafkaJSNonRetriableError', {
-    cause: kafkajsError('KafkaJSConnectionError', { code: 'ECONNREFUSED', retriable: true }),
-  });
-const timedOut = () =>
-  kafkajsError('KafkaJSNumberOfRetriesExceeded', {
-    cause: kafkajsError('KafkaJSRequestTimeoutError', { retriable: true }),
-  });
+/** A Transport that answers each produce() by `script` and keeps what it was handed. */
+class FakeTransport implements Transport {
+  readonly calls: Array<{
+    batches: readonly PartitionBatch[];
+    profile: ReliabilityProfile;
+    compression: CompressionCodec;
+  }> = [];
+  closed = false;
 
-/** A sender over a pool of fake kafkajs producers that answer by `script`; logs every request. */
-function setup(script: Script, idempotent = true, idempotentLanes = 1) {
-  const requests: Array<{ producer: number; partitions: number[]; count: number }> = [];
-  let made = 0;
-  const kafka = {
-    producer: () => {
-      const id = ++made;
-      return {
-        connect: async () => undefined,
-        disconnect: async () => undefined,
-        sendBatch: async (request: Request) => {
-          const messages = request.topicMessages!.flatMap((t) => t.messages);
-          const partitions = [...new Set(messages.map((m) => m.partition!))];
-          requests.push({ producer: id, partitions, count: messages.length });
-          const answer = script(request, id);
-          if (answer instanceof Error) throw answer;
-          return partitions.map((partition) => ({
-            topicName: request.topicMessages![0].topic,
-            partition,
-            errorCode: 0,
-            baseOffset: String(answer),
-          }));
-        },
-      } as unknown as Producer;
-    },
-  } as unknown as Kafka;
-  const logger = new Logger('test');
-  logger.warn = () => undefined;
-  const backoff = { retryBackoffMs: 5, retryBackoffMaxMs: 20 };
-  const transport = new KafkajsTransport(
-    {
-      client: { brokers: ['b:9092'] },
-      brokers: ['b:9092'],
-      requestTimeoutMs: 1000,
-      connectRetries: 1,
-      connectTimeoutMs: 1000,
-      // Lanes: 2 with more than one request in flight, 1 with one.
-      maxInFlightRequests: idempotentLanes === 1 ? 1 : 5,
-      allowAutoTopicCreation: true,
-      maxBlockMs: 1000,
-      metadataMaxAgeMs: 60_000,
-      ...backoff,
-    },
-    logger,
-    kafka,
-  );
-  const sender = new RecordSender(transport, backoff, logger);
-  const profile: ReliabilityProfile = {
-    id: idempotent ? 'all' : 'leader',
-    acks: idempotent ? -1 : 1,
-    idempotent,
-    retries: 100,
-    deliveryTimeoutMs: 300,
-  };
-  return { sender, profile, requests, producers: () => made };
+  constructor(private readonly script: Script) {}
+
+  connect(): Promise<void> {
+    return Promise.resolve();
+  }
+  partitions(): number {
+    return 4;
+  }
+  produce(
+    batches: readonly PartitionBatch[],
+    profile: ReliabilityProfile,
+    compression: CompressionCodec,
+  ): Promise<PartitionOutcome[]> {
+    this.calls.push({ batches, profile, compression });
+    return Promise.resolve(this.script(batches, this.calls.length));
+  }
+  maxInFlight(): number {
+    return 5;
+  }
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
 }
 
-/** A batch of `n` records for `partition`, and its callers' outcomes. */
-function batch(partition: number, n: number) {
-  const b = new ProducerBatch('t', partition, Date.now());
+const PROFILE: ReliabilityProfile = {
+  id: 'all',
+  acks: -1,
+  idempotent: true,
+  retries: Number.MAX_SAFE_INTEGER,
+  deliveryTimeoutMs: 300,
+};
+
+function setup(script: Script) {
+  const transport = new FakeTransport(script);
+  const logger = new Logger('test');
+  logger.warn = () => undefined;
+  const sender = new RecordSender(transport, { retryBackoffMs: 5, retryBackoffMaxMs: 20 }, logger);
+  return { sender, transport };
+}
+
+const notLeader = () =>
+  new SendFailedError('t', true, 'NOT_LEADER_FOR_PARTITION', 'This server is not the leader');
+
+/** A batch of `n` records for `partition` (values `partition-first+i`), and its callers' outcomes. */
+function batch(partition: number, n: number, first = 0, topic = 't') {
+  const b = new ProducerBatch(topic, partition, Date.now());
   const outcomes: Array<Promise<DeliveryReport>> = [];
-  for (let i = 0; i < n; i++) {
-    outcomes.push(
-      new Promise<DeliveryReport>((resolve, reject) =>
-        b.add({
-          record: {
-            topic: 't',
-            keyValue: null,
-            key: null,
-            value: Buffer.from(`v${i}`),
-            headers: {},
-            timestamp: 0,
-            eventId: `${partition}-${i}`,
-            size: 2,
-          },
-          reserved: 66,
-          resolve,
-          reject,
-        }),
-      ),
+  for (let i = first; i < first + n; i++) {
+    const outcome = new Promise<DeliveryReport>((resolve, reject) =>
+      b.add({
+        record: {
+          topic,
+          keyValue: `k${i}`,
+          key: Buffer.from(`k${i}`),
+          value: Buffer.from(`${partition}-${i}`),
+          headers: {},
+          timestamp: 1_700_000_000_000 + i,
+          eventId: `${partition}-${i}`,
+          size: 2,
+        },
+        reserved: 66,
+        resolve,
+        reject,
+      }),
     );
+    // Settled while the sender still works on other records: the test reads it later.
+    outcome.catch(() => undefined);
+    outcomes.push(outcome);
   }
   return { batch: b, outcomes };
 }
 
+/** The values of a record batch's records, read back from its (uncompressed) bytes. */
+function values(bytes: Buffer): string[] {
+  const readVarint = (o: number): [number, number] => {
+    let value = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = bytes[o++];
+      value |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    return [(value >>> 1) ^ -(value & 1), o];
+  };
+  const found: string[] = [];
+  let o = 61;
+  for (let r = bytes.readInt32BE(57); r > 0; r--) {
+    let length: number;
+    [length, o] = readVarint(o);
+    const end = o + length;
+    o += 1; // attributes
+    [, o] = readVarint(o); // timestamp delta
+    [, o] = readVarint(o); // offset delta
+    let keyLength: number;
+    [keyLength, o] = readVarint(o);
+    if (keyLength > 0) o += keyLength;
+    let valueLength: number;
+    [valueLength, o] = readVarint(o);
+    found.push(bytes.toString('utf8', o, o + valueLength));
+    o = end;
+  }
+  expect(o).toBe(bytes.length);
+  return found;
+}
+
+const ok = (batches: readonly PartitionBatch[], baseOffset = 0): PartitionOutcome[] =>
+  batches.map(() => ({ baseOffset }));
+
+const reports = async (outcomes: Array<Promise<DeliveryReport>>) =>
+  (await Promise.all(outcomes)).map((r) => `${r.partition}@${r.offset}`);
+
 describe('RecordSender', () => {
-  it('sends an idempotent profile one partition per request; each record gets base + position', async () => {
-    const { sender, profile, requests } = setup(() => 100);
+  it("sends a partition's batches as one record batch; each record gets base offset + position", async () => {
+    const { sender, transport } = setup((batches) =>
+      batches.map((b) => ({ baseOffset: b.partition === 0 ? 100 : 7 })),
+    );
     const a = batch(0, 2);
-    const b = batch(1, 3);
-    await sender.transmit([a.batch, b.batch], profile, 'none', Date.now() + 1000);
-    expect(requests.map((r) => r.partitions).sort()).toEqual([[0], [1]]);
-    const offsets = await Promise.all([...a.outcomes, ...b.outcomes]);
-    expect(offsets.map((r) => `${r.partition}@${r.offset}`)).toEqual([
+    const b = batch(1, 1);
+    const c = batch(0, 3, 2);
+    await sender.transmit([a.batch, b.batch, c.batch], PROFILE, 'none', Date.now() + 1000);
+    expect(transport.calls).toHaveLength(1);
+    const [{ batches, profile, compression }] = transport.calls;
+    expect([profile, compression]).toEqual([PROFILE, 'none']);
+    expect(batches.map((p) => [p.topic, p.partition, p.batch.count])).toEqual([
+      ['t', 0, 5],
+      ['t', 1, 1],
+    ]);
+    expect(values(batches[0].batch.seal(-1n, -1, -1))).toEqual(['0-0', '0-1', '0-2', '0-3', '0-4']);
+    expect(await reports([...a.outcomes, ...c.outcomes, ...b.outcomes])).toEqual([
       '0@100',
       '0@101',
-      '1@100',
-      '1@101',
-      '1@102',
+      '0@102',
+      '0@103',
+      '0@104',
+      '1@7',
     ]);
+    const report = await c.outcomes[0];
+    expect(report).toEqual({
+      topic: 't',
+      partition: 0,
+      offset: '102',
+      key: 'k2',
+      timestamp: String(1_700_000_000_002),
+      eventId: '0-2',
+    });
   });
 
-  it('sends a non-idempotent profile as one request', async () => {
-    const { sender, profile, requests } = setup(() => 7, false);
-    const a = batch(0, 1);
-    const b = batch(2, 1);
-    await sender.transmit([a.batch, b.batch], profile, 'none', Date.now() + 1000);
-    expect(requests).toEqual([{ producer: 1, partitions: [0, 2], count: 2 }]);
-    expect((await b.outcomes[0]).offset).toBe('7');
-  });
-
-  it('sends again after a retriable failure kafkajs gave up on, within the delivery timeout', async () => {
-    let calls = 0;
-    const { sender, profile, requests } = setup(() => (++calls <= 2 ? refused() : 40));
+  it('reports offset -1 for every record when the broker gives none (acks 0)', async () => {
+    const { sender } = setup((batches) => ok(batches, -1));
     const a = batch(0, 2);
-    await sender.transmit([a.batch], profile, 'none', Date.now() + 1000);
-    expect(requests).toHaveLength(3);
-    expect((await a.outcomes[1]).offset).toBe('41');
+    const b = batch(0, 1, 2);
+    await sender.transmit([a.batch, b.batch], PROFILE, 'none', Date.now() + 1000);
+    expect(await reports([...a.outcomes, ...b.outcomes])).toEqual(['0@-1', '0@-1', '0@-1']);
   });
 
-  it('replaces an idempotent producer after a failure whose outcome is unknown', async () => {
-    const { sender, profile, requests } = setup((_, producer) =>
-      producer === 1 ? timedOut() : 10,
+  it('retries a retriable failure after a backoff with the same PartitionBatch, until it succeeds', async () => {
+    const { sender, transport } = setup((batches, call) =>
+      call <= 2 ? batches.map(() => ({ error: notLeader() })) : ok(batches, 40),
     );
-    const a = batch(0, 1);
-    const b = batch(1, 1);
-    await sender.transmit([a.batch, b.batch], profile, 'none', Date.now() + 1000);
-    // Both partitions failed on producer 1; the retry goes out on a fresh producer (new id).
-    expect(requests.filter((r) => r.producer === 1)).toHaveLength(2);
-    expect(requests.filter((r) => r.producer === 2).map((r) => r.partitions)).toHaveLength(2);
-    expect((await a.outcomes[0]).offset).toBe('10');
-    expect((await b.outcomes[0]).offset).toBe('10');
-  });
-
-  it('sends each partition of an idempotent profile on its own lane (producer), always the same one', async () => {
-    const { sender, profile, requests, producers } = setup(() => 0, true, 2);
-    for (let round = 0; round < 3; round++) {
-      const parts = [0, 1, 2, 3].map((p) => batch(p, 1));
-      await sender.transmit(
-        parts.map((x) => x.batch),
-        profile,
-        'none',
-        Date.now() + 1000,
-      );
-    }
-    expect(producers()).toBe(2);
-    const laneOf = new Map<number, Set<number>>();
-    for (const r of requests) {
-      for (const p of r.partitions) laneOf.set(p, (laneOf.get(p) ?? new Set()).add(r.producer));
-    }
-    // Every partition went out 3 times, each time with the same producer; both producers used.
-    expect(requests).toHaveLength(12);
-    expect([...laneOf.values()].map((s) => s.size)).toEqual([1, 1, 1, 1]);
-    expect(new Set([...laneOf.values()].flatMap((s) => [...s]))).toEqual(new Set([1, 2]));
-  });
-
-  it('replaces only the lane whose request had an unknown outcome; the other lane keeps its producer', async () => {
-    let failed = false;
-    const { sender, profile, requests } = setup(
-      (_, producer) => {
-        if (producer === 1 && !failed) {
-          failed = true;
-          return timedOut();
-        }
-        return 5;
-      },
-      true,
-      2,
-    );
-    const a = batch(0, 1); // lane 0: producer 1
-    const b = batch(1, 1); // lane 1: producer 2
-    await sender.transmit([a.batch, b.batch], profile, 'none', Date.now() + 1000);
-    expect((await a.outcomes[0]).offset).toBe('5');
-    expect((await b.outcomes[0]).offset).toBe('5');
-    const c = batch(0, 1);
-    const d = batch(1, 1);
-    await sender.transmit([c.batch, d.batch], profile, 'none', Date.now() + 1000);
-    const byPartition = (p: number) =>
-      requests.filter((r) => r.partitions.includes(p)).map((r) => r.producer);
-    // Partition 0: failed on producer 1, then a fresh producer 3 (new id) for lane 0.
-    expect(byPartition(0)).toEqual([1, 3, 3]);
-    // Partition 1: lane 1 was never in doubt, so producer 2 throughout.
-    expect(byPartition(1)).toEqual([2, 2]);
+    const a = batch(0, 2);
+    await sender.transmit([a.batch], PROFILE, 'none', Date.now() + 1000);
+    expect(transport.calls).toHaveLength(3);
+    const [first, second, third] = transport.calls.map((c) => c.batches[0]);
+    expect(second).toBe(first);
+    expect(third).toBe(first);
+    expect(third.batch).toBe(first.batch);
+    expect(await reports(a.outcomes)).toEqual(['0@40', '0@41']);
   });
 
   it('fails at once, without retrying, on a fatal error', async () => {
-    const { sender, profile, requests, producers } = setup(() =>
-      kafkajsError('KafkaJSProtocolError', { type: 'UNKNOWN_TOPIC_OR_PARTITION' }),
-    );
-    const a = batch(0, 1);
-    await sender.transmit([a.batch], profile, 'none', Date.now() + 1000);
-    await expect(a.outcomes[0]).rejects.toBeInstanceOf(UnknownTopicError);
-    expect(requests).toHaveLength(1);
-    expect(producers()).toBe(1);
+    const unknown = new UnknownTopicError('t');
+    const { sender, transport } = setup((batches) => batches.map(() => ({ error: unknown })));
+    const a = batch(0, 2);
+    await sender.transmit([a.batch], PROFILE, 'none', Date.now() + 1000);
+    for (const outcome of a.outcomes) await expect(outcome).rejects.toBe(unknown);
+    expect(transport.calls).toHaveLength(1);
   });
 
-  it('rejects with DeliveryTimeoutError when retriable failures last past the deadline', async () => {
-    const { sender, profile, requests } = setup(() => refused());
+  it('fails with DeliveryTimeoutError carrying the cause when retriable failures last past the deadline', async () => {
+    const cause = notLeader();
+    const { sender, transport } = setup((batches) => batches.map(() => ({ error: cause })));
     const a = batch(0, 1);
-    const started = Date.now();
-    await sender.transmit([a.batch], profile, 'none', started + 150);
-    await expect(a.outcomes[0]).rejects.toBeInstanceOf(DeliveryTimeoutError);
-    expect(requests.length).toBeGreaterThan(1);
-    expect(Date.now() - started).toBeLessThan(2000);
+    await sender.transmit([a.batch], PROFILE, 'none', Date.now() + 100);
+    const error = await a.outcomes[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryTimeoutError);
+    expect((error as DeliveryTimeoutError).cause).toBe(cause);
+    expect((error as DeliveryTimeoutError).timeoutMs).toBe(PROFILE.deliveryTimeoutMs);
+    expect(transport.calls.length).toBeGreaterThan(1);
+    // Every attempt carried the same record batch.
+    expect(new Set(transport.calls.map((c) => c.batches[0].batch)).size).toBe(1);
+  });
+
+  it('retries only the partitions that failed; the acked ones are settled once', async () => {
+    const { sender, transport } = setup((batches, call) =>
+      batches.map((b) =>
+        call === 1 && b.partition === 1 ? { error: notLeader() } : { baseOffset: 10 * call },
+      ),
+    );
+    const a = batch(0, 2);
+    const b = batch(1, 1);
+    const c = batch(2, 1);
+    await sender.transmit([a.batch, b.batch, c.batch], PROFILE, 'none', Date.now() + 1000);
+    expect(transport.calls.map((call) => call.batches.map((p) => p.partition))).toEqual([
+      [0, 1, 2],
+      [1],
+    ]);
+    expect(transport.calls[1].batches[0]).toBe(transport.calls[0].batches[1]);
+    expect(await reports([...a.outcomes, ...b.outcomes, ...c.outcomes])).toEqual([
+      '0@10',
+      '0@11',
+      '1@20',
+      '2@10',
+    ]);
+  });
+
+  it('fails the partitions with a fatal error and retries those with a retriable one', async () => {
+    const denied = new AuthorizationError('secret', 'Not authorized to access topics');
+    const { sender, transport } = setup((batches, call) =>
+      batches.map((b): PartitionOutcome => {
+        if (b.topic === 'secret') return { error: denied };
+        return call === 1 ? { error: notLeader() } : { baseOffset: 5 };
+      }),
+    );
+    const open = batch(0, 1);
+    const closed = batch(0, 2, 0, 'secret');
+    await sender.transmit([open.batch, closed.batch], PROFILE, 'none', Date.now() + 1000);
+    expect(await reports(open.outcomes)).toEqual(['0@5']);
+    for (const outcome of closed.outcomes) await expect(outcome).rejects.toBe(denied);
+    expect(transport.calls.map((call) => call.batches.map((p) => p.topic))).toEqual([
+      ['t', 'secret'],
+      ['t'],
+    ]);
+  });
+
+  it('gives up on a retriable failure once the transport is closed', async () => {
+    const error: KafkaProducerError = notLeader();
+    const { sender, transport } = setup((batches) => {
+      void transport.close();
+      return batches.map(() => ({ error }));
+    });
+    const a = batch(0, 1);
+    await sender.transmit([a.batch], PROFILE, 'none', Date.now() + 1000);
+    await expect(a.outcomes[0]).rejects.toBe(error);
+    expect(transport.calls).toHaveLength(1);
+  });
+
+  it('settles a request still unanswered at the deadline with DeliveryTimeoutError, then waits for it', async () => {
+    let answer!: (outcomes: PartitionOutcome[]) => void;
+    const transport = new FakeTransport(() => []);
+    transport.produce = (batches) => {
+      transport.calls.push({ batches, profile: PROFILE, compression: 'none' });
+      return new Promise((resolve) => (answer = resolve));
+    };
+    const logger = new Logger('test');
+    logger.warn = () => undefined;
+    const sender = new RecordSender(
+      transport,
+      { retryBackoffMs: 5, retryBackoffMaxMs: 20 },
+      logger,
+    );
+    const a = batch(0, 1);
+    let done = false;
+    const transmitted = sender
+      .transmit([a.batch], PROFILE, 'none', Date.now() + 50)
+      .then(() => (done = true));
+    const error = await a.outcomes[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryTimeoutError);
+    expect(done).toBe(false);
+    // The late answer changes nothing for the caller, and nothing is sent again.
+    answer(ok(transport.calls[0].batches, 3));
+    await transmitted;
+    expect(transport.calls).toHaveLength(1);
+    await expect(a.outcomes[0]).rejects.toBe(error);
   });
 });

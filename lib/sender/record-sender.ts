@@ -16,10 +16,24 @@ function count(batches: readonly ProducerBatch[]): number {
   return batches.reduce((n, batch) => n + batch.records.length, 0);
 }
 
-/** A failed attempt: the batches it carried and the typed error they failed with. */
-interface Failure {
+/** One partition's batches of a request, encoded once as one record batch. */
+interface Part {
   readonly batches: ProducerBatch[];
+  readonly wire: PartitionBatch;
+}
+
+/** A failed attempt: the parts it carried and the typed error they failed with. */
+interface Failure {
+  readonly parts: Part[];
   readonly error: KafkaProducerError;
+}
+
+function open(parts: readonly Part[]): Part[] {
+  return parts.filter((part) => part.batches.some((batch) => !batch.failure));
+}
+
+function countParts(parts: readonly Part[]): number {
+  return parts.reduce((n, part) => n + count(part.batches), 0);
 }
 
 /**
@@ -27,10 +41,9 @@ interface Failure {
  * partition's batches are encoded as one record batch, the request goes out, and each record
  * is settled with its own report (offset = its batch's base offset + its position in it).
  *
- * The client retries inside a request (keeping an idempotent producer's sequence numbers),
- * but gives up early on some retriable errors (a broker it cannot reach). Like Java's
- * producer, a retriable failure is sent again after a backoff until the delivery timeout;
- * only then does the caller get DeliveryTimeoutError.
+ * Like Java's producer, a partition that failed retriably is sent again after a backoff,
+ * the same bytes (for an idempotent profile, the same sequence numbers), until the
+ * delivery timeout; only then does the caller get DeliveryTimeoutError.
  */
 export class RecordSender {
   constructor(
@@ -56,41 +69,44 @@ export class RecordSender {
     };
     const timer = setTimeout(timeout, Math.max(0, deadline - Date.now()));
     try {
-      let pending = batches;
+      let pending = await this.encode(batches, compression);
       for (let attempt = 1; ; attempt++) {
         const failures = await this.sendOnce(pending, profile, compression);
-        const retry: ProducerBatch[] = [];
+        const retry: Part[] = [];
         const wait = backoffMs(
           attempt,
           this.backoff.retryBackoffMs,
           this.backoff.retryBackoffMaxMs,
         );
-        for (const { batches: failed, error } of failures) {
-          const open = failed.filter((batch) => !batch.failure);
-          if (open.length === 0) continue;
+        for (const failure of failures) {
+          const { error } = failure;
+          const parts = open(failure.parts);
+          if (parts.length === 0) continue;
+          const records = countParts(parts);
           if (!error.retriable || this.transport.closed) {
-            this.logger.warn(
-              `gave up on ${count(open)} record(s) (${error.name}): ${error.message}`,
-            );
-            for (const batch of open) batch.fail(error);
+            this.logger.warn(`gave up on ${records} record(s) (${error.name}): ${error.message}`);
+            for (const part of parts) for (const batch of part.batches) batch.fail(error);
           } else if (Date.now() + wait >= deadline) {
             // No time for another try: what Java reports then, with the reason inside.
             const timeoutMs = profile.deliveryTimeoutMs;
             this.logger.warn(
-              `gave up on ${count(open)} record(s) at the delivery timeout: ${error.message}`,
+              `gave up on ${records} record(s) at the delivery timeout: ${error.message}`,
             );
-            for (const b of open) b.fail(new DeliveryTimeoutError(b.topic, timeoutMs, error));
+            for (const part of parts) {
+              for (const b of part.batches)
+                b.fail(new DeliveryTimeoutError(b.topic, timeoutMs, error));
+            }
           } else {
             this.logger.warn(
-              `retrying ${count(open)} record(s) in ${wait} ms (${error.name}): ${error.message}`,
+              `retrying ${records} record(s) in ${wait} ms (${error.name}): ${error.message}`,
             );
-            retry.push(...open);
-            if (this.observers?.any) this.observers.retried(count(open), error, wait);
+            retry.push(...parts);
+            if (this.observers?.any) this.observers.retried(records, error, wait);
           }
         }
         if (retry.length === 0) break;
         await sleep(wait);
-        pending = retry.filter((batch) => !batch.failure);
+        pending = open(retry);
         if (pending.length === 0) break;
       }
     } finally {
@@ -99,37 +115,45 @@ export class RecordSender {
   };
 
   /**
-   * One request: each partition's batches as one record batch; the records of a partition
-   * that was answered are settled, the others come back as failures (one per error).
+   * Each partition's batches as one record batch, encoded once: a retry sends the same
+   * bytes (and, for an idempotent profile, the same sequence numbers).
    */
-  private async sendOnce(
-    batches: ProducerBatch[],
-    profile: ReliabilityProfile,
-    compression: CompressionCodec,
-  ): Promise<Failure[]> {
-    const partitions = byPartition(batches);
+  private encode(batches: ProducerBatch[], compression: CompressionCodec): Promise<Part[]> {
     const codec = compressionType(compression);
-    const sealed: PartitionBatch[] = await Promise.all(
-      partitions.map(async (own) => {
+    return Promise.all(
+      byPartition(batches).map(async (own) => {
         const records: OutgoingRecord[] = [];
         for (const batch of own) for (const { record } of batch.records) records.push(record);
         const { topic, partition } = own[0];
-        return { topic, partition, batch: await RecordBatch.encode(records, codec) };
+        const wire = { topic, partition, batch: await RecordBatch.encode(records, codec) };
+        return { batches: own, wire };
       }),
     );
-    if (this.observers?.any) this.observers.sent(sealed, profile);
-    const outcomes = await this.transport.produce(sealed, profile, compression);
-    const failures = new Map<KafkaProducerError, ProducerBatch[]>();
+  }
+
+  /**
+   * One request: the records of a partition that was answered are settled, the others
+   * come back as failures (one per error).
+   */
+  private async sendOnce(
+    parts: Part[],
+    profile: ReliabilityProfile,
+    compression: CompressionCodec,
+  ): Promise<Failure[]> {
+    const wires = parts.map((part) => part.wire);
+    if (this.observers?.any) this.observers.sent(wires, profile);
+    const outcomes = await this.transport.produce(wires, profile, compression);
+    const failures = new Map<KafkaProducerError, Part[]>();
     outcomes.forEach((outcome, i) => {
       if (outcome.error) {
         const list = failures.get(outcome.error);
-        if (list) list.push(...partitions[i]);
-        else failures.set(outcome.error, [...partitions[i]]);
+        if (list) list.push(parts[i]);
+        else failures.set(outcome.error, [parts[i]]);
       } else {
-        settle(partitions[i], outcome.baseOffset);
+        settle(parts[i].batches, outcome.baseOffset);
       }
     });
-    return [...failures].map(([error, failed]) => ({ batches: failed, error }));
+    return [...failures].map(([error, failed]) => ({ parts: failed, error }));
   }
 }
 

@@ -1,9 +1,12 @@
+import { createRequire } from 'node:module';
 import { AuthenticationError } from '../../errors/authentication.error.js';
 import { AuthorizationError } from '../../errors/authorization.error.js';
 import { InvalidTopicError } from '../../errors/invalid-topic.error.js';
 import { KafkaProducerError } from '../../errors/kafka-producer.error.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
 import { UnknownTopicError } from '../../errors/unknown-topic.error.js';
+
+const require = createRequire(import.meta.url);
 
 interface KafkaJsLikeError {
   name?: string;
@@ -84,4 +87,12 @@ export function toProducerError(error: unknown, topic: string): KafkaProducerErr
 export function outcomeInDoubt(error: unknown): boolean {
   const mapped = toProducerError(error, '');
   return mapped.retriable;
+}
+
+/** kafkajs's error for a broker error code (a KafkaJSProtocolError with its type and retriable). */
+export function brokerError(code: number): Error & { type?: string; retriable?: boolean } {
+  const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as {
+    createErrorFromCode: (code: number) => Error & { type?: string; retriable?: boolean };
+  };
+  return createErrorFromCode(code);
 }

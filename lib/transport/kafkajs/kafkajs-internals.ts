@@ -10,6 +10,7 @@ export const KAFKAJS_RANGE = '~2.2.4';
 const INTERNALS: ReadonlyArray<{ readonly file: string; readonly exports: string }> = [
   { file: 'kafkajs/src/protocol/requests/produce/index.js', exports: 'protocol' },
   { file: 'kafkajs/src/protocol/encoder.js', exports: '' },
+  { file: 'kafkajs/src/protocol/error.js', exports: 'createErrorFromCode' },
 ];
 
 /** The symbol of kafkajs's internal cluster factory on a Kafka client (see topic-metadata.ts). */

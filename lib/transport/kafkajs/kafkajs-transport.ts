@@ -1,22 +1,26 @@
 import type { Logger } from '@nestjs/common';
-import { Kafka, type KafkaConfig, type Message, type Producer, type RecordMetadata } from 'kafkajs';
-import type { ProducerBatch, TopicMessages } from 'kafkajs';
-import { compressionType } from '../../compression/compression-registry.js';
+import { Kafka, type KafkaConfig } from 'kafkajs';
 import type { KafkaProducerError } from '../../errors/kafka-producer.error.js';
+import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
 import type { CompressionCodec } from '../../interfaces/compression.interface.js';
 import type { ReliabilityProfile } from '../../interfaces/reliability.interface.js';
-import { idempotentLanes, maxInFlightFor } from '../../idempotence/in-flight.js';
+import { maxInFlightFor } from '../../idempotence/in-flight.js';
+import { Messages } from '../../kafka-producer.messages.js';
 import { slotKey } from '../../record/slot-key.js';
 import type { PartitionBatch, PartitionOutcome, Transport } from '../transport.interface.js';
-import { outcomeInDoubt, toProducerError } from './error-mapper.js';
+import { connectWithRetries } from './connect.js';
+import { brokerError, outcomeInDoubt, toProducerError } from './error-mapper.js';
 import { checkKafkajsInternals } from './kafkajs-internals.js';
 import { nestLogCreator } from './kafkajs-logger.js';
-import { partitionerHook } from './partitioner-hook.js';
-import { installProduceEncoder, standIns } from './produce-request.js';
-import { ProducerPool, type ProducerLease } from './producer-pool.js';
-import { SequenceBook } from './sequence-book.js';
-import { TopicMetadataCache } from './topic-metadata.js';
+import { installProduceEncoder, standIn, type ProduceAnswer } from './produce-request.js';
+import { ProducerIdentities } from './producer-identities.js';
+import { SequenceBook, type ProducerIdentity, type SequenceOutcome } from './sequence-book.js';
+import {
+  TopicMetadataCache,
+  type KafkajsCluster,
+  type PartitionMetadata,
+} from './topic-metadata.js';
 
 /** What the kafkajs transport needs to know (the module's resolved options). */
 export interface KafkajsTransportSettings {
@@ -27,36 +31,68 @@ export interface KafkajsTransportSettings {
   readonly connectTimeoutMs: number;
   readonly maxInFlightRequests: number;
   readonly allowAutoTopicCreation: boolean;
-  readonly retryBackoffMs: number;
-  readonly retryBackoffMaxMs: number;
   readonly maxBlockMs: number;
   readonly metadataMaxAgeMs: number;
 }
 
+/** The broker's answers that mean the batch was written before (a retry of a written batch). */
+const DUPLICATE = 'DUPLICATE_SEQUENCE_NUMBER';
+/** The broker's answers that mean its numbering and the producer's disagree. */
+const RENUMBER = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
+
 /**
- * The {@link Transport} over kafkajs 2.2.4: kafkajs keeps the connections (TLS, SASL),
- * metadata, InitProducerId and its retries; the module hands it record batches it encoded
- * itself (see produce-request.ts), one stand-in message per partition.
- *
- * An idempotent profile sends one `sendBatch` per partition, each partition always on the
- * same lane (see ProducerPool): kafkajs retries a request that spans several leaders by
- * re-sending to every leader that has not answered yet, even one whose first request is
- * still in flight, with new sequence numbers (duplicates the broker cannot detect); a
- * request for one partition goes to one leader, so its retries reuse its numbers. After a
- * failure whose outcome is unknown the lane's producer is replaced (a new producer id).
+ * Retriable answers the broker gives before it appends anything (Java's checks before the
+ * log append); any other retriable answer may follow a write (a timeout waiting for the
+ * replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND, a leader that moved meanwhile).
+ */
+const BEFORE_APPEND = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_ENOUGH_REPLICAS',
+  'CORRUPT_MESSAGE',
+]);
+
+/** What a broker's error answer says about the batch's sequence numbers. */
+function sequenceOutcome(error: { type?: string; retriable?: boolean }): SequenceOutcome {
+  const type = error.type ?? '';
+  if (RENUMBER.has(type)) return 'renumber';
+  if (!error.retriable || BEFORE_APPEND.has(type)) return 'refused';
+  return 'in-doubt';
+}
+
+/** A topic's leaders by partition, kept while kafkajs's metadata array for it is the same. */
+interface Leaders {
+  readonly source: readonly PartitionMetadata[];
+  readonly byPartition: ReadonlyMap<number, number>;
+}
+
+/**
+ * The {@link Transport} over kafkajs 2.2.4, sending like Java's Sender: one Produce request
+ * per leader broker, carrying a record batch for every partition of the request that the
+ * broker leads, written by the module (produce-request.ts) and sent on kafkajs's broker
+ * connection, which keeps several requests in flight. kafkajs keeps the connections (TLS,
+ * SASL), the metadata and the request encoding of everything else; the module keeps the
+ * idempotent producer state itself: producer ids (InitProducerId), sequence numbers per
+ * partition (SequenceBook), and a new producer id where Java bumps the epoch. The transport
+ * does not retry: every batch gets its outcome, and the sender retries (same numbers).
  */
 export class KafkajsTransport implements Transport {
-  private readonly pool: ProducerPool;
   private readonly metadata: TopicMetadataCache;
-  /** Each idempotent kafkajs producer's record sequence numbers (see SequenceBook). */
-  private readonly books = new WeakMap<Producer, SequenceBook>();
-  /** Each partition's lane (see {@link laneOf}). */
-  private readonly lanes = new Map<string, number>();
-  private nextLane = 0;
+  private readonly identities: ProducerIdentities;
+  private readonly book = new SequenceBook();
+  private readonly leaders = new Map<string, Leaders>();
+  /** A request failed in a way that may mean moved leaders: refresh before the next. */
+  private stale = false;
+  private refreshing?: Promise<void>;
+  private isClosed = false;
 
   constructor(
     private readonly settings: KafkajsTransportSettings,
-    logger: Logger,
+    private readonly logger: Logger,
     /** The kafkajs client; made from `settings.client` unless a test gives its own. */
     kafka: Kafka = new Kafka({
       requestTimeout: settings.requestTimeoutMs,
@@ -64,34 +100,35 @@ export class KafkajsTransport implements Transport {
       logCreator: nestLogCreator(logger),
       ...settings.client,
     }),
+    /** Makes the kafkajs Cluster; the client's internal factory unless a test gives its own. */
+    createCluster?: () => KafkajsCluster,
   ) {
     checkKafkajsInternals();
     installProduceEncoder();
-    this.metadata = new TopicMetadataCache(kafka, logger, {
-      brokers: settings.brokers,
-      allowAutoTopicCreation: settings.allowAutoTopicCreation,
-      maxBlockMs: settings.maxBlockMs,
-      maxAgeMs: settings.metadataMaxAgeMs,
-    });
-    this.pool = new ProducerPool(
+    this.metadata = new TopicMetadataCache(
       kafka,
-      partitionerHook(this.metadata),
+      logger,
       {
         brokers: settings.brokers,
-        attempts: settings.connectRetries,
-        timeoutMs: settings.connectTimeoutMs,
-        maxInFlightRequests: settings.maxInFlightRequests,
         allowAutoTopicCreation: settings.allowAutoTopicCreation,
-        retryBackoffMs: settings.retryBackoffMs,
-        retryBackoffMaxMs: settings.retryBackoffMaxMs,
-        idempotentLanes: idempotentLanes(settings.maxInFlightRequests),
+        maxBlockMs: settings.maxBlockMs,
+        maxAgeMs: settings.metadataMaxAgeMs,
       },
-      logger,
+      createCluster,
     );
+    this.identities = new ProducerIdentities(() => this.metadata.cluster(), logger);
   }
 
   async connect(profile: ReliabilityProfile): Promise<void> {
-    await this.pool.get(profile);
+    const { brokers, connectRetries, connectTimeoutMs } = this.settings;
+    await connectWithRetries(
+      async () => {
+        await this.metadata.cluster();
+        if (profile.idempotent) await this.identities.warm(profile.id);
+      },
+      { brokers, attempts: connectRetries, timeoutMs: connectTimeoutMs, label: profile.id },
+      this.logger,
+    );
   }
 
   partitions(topic: string): number | Promise<number> {
@@ -103,12 +140,14 @@ export class KafkajsTransport implements Transport {
   }
 
   get closed(): boolean {
-    return this.pool.closed;
+    return this.isClosed;
   }
 
   async close(): Promise<void> {
-    await this.pool.disconnectAll();
-    await this.metadata.close();
+    this.isClosed = true;
+    await this.metadata.close().catch((error: unknown) => {
+      this.logger.error(`error while disconnecting: ${String(error)}`);
+    });
   }
 
   async produce(
@@ -117,47 +156,139 @@ export class KafkajsTransport implements Transport {
     compression: CompressionCodec,
   ): Promise<PartitionOutcome[]> {
     const outcomes = new Array<PartitionOutcome>(batches.length);
-    if (!profile.idempotent) {
-      await this.sendAll(batches, profile, compression, outcomes);
+    const all = batches.map((_, i) => i);
+    let cluster: KafkajsCluster;
+    let identity: ProducerIdentity | undefined;
+    try {
+      if (this.isClosed) {
+        throw new ProducerNotConnectedError(Messages.abandoned, this.settings.brokers, {
+          retriable: true,
+        });
+      }
+      cluster = await this.metadata.cluster();
+      if (this.stale) await this.refresh(cluster);
+      if (profile.idempotent) identity = await this.identity(batches, profile, compression);
+    } catch (error) {
+      this.fail(batches, all, error, outcomes);
       return outcomes;
     }
-    const byLane = new Map<number, number[]>();
-    batches.forEach((batch, i) => {
-      const lane = this.laneOf(batch, profile);
-      const list = byLane.get(lane);
+    const sealed = batches.map(({ topic, partition, batch }) => {
+      if (!identity) return batch.seal(-1n, -1, -1);
+      const { identity: id, sequence } = this.book.number(
+        batch,
+        slotKey(topic, partition),
+        identity,
+      );
+      return batch.seal(id.producerId, id.epoch, sequence);
+    });
+    const byLeader = new Map<number, number[]>();
+    const leadersByTopic = new Map<string, ReadonlyMap<number, number> | undefined>();
+    batches.forEach(({ topic, partition }, i) => {
+      if (!leadersByTopic.has(topic)) leadersByTopic.set(topic, this.leadersOf(cluster, topic));
+      const leader = leadersByTopic.get(topic)?.get(partition);
+      if (leader === undefined) {
+        this.stale = true;
+        this.settle(batches[i], profile, 'refused');
+        const reason = `no leader known for partition ${partition}`;
+        outcomes[i] = { error: new SendFailedError(topic, true, 'LEADER_NOT_AVAILABLE', reason) };
+        return;
+      }
+      const list = byLeader.get(leader);
       if (list) list.push(i);
-      else byLane.set(lane, [i]);
+      else byLeader.set(leader, [i]);
     });
     await Promise.all(
-      [...byLane].map(([lane, indexes]) =>
-        this.sendLane(lane, batches, indexes, profile, compression, outcomes),
+      [...byLeader].map(([leader, indexes]) =>
+        this.send(cluster, leader, batches, sealed, indexes, profile, outcomes),
       ),
     );
     return outcomes;
   }
 
-  /** One `sendBatch` for every batch (kafkajs splits it per leader). */
-  private async sendAll(
+  /** The identity a request of `profile` numbers its batches with (a new one if one must). */
+  private async identity(
     batches: readonly PartitionBatch[],
     profile: ReliabilityProfile,
     compression: CompressionCodec,
+  ): Promise<ProducerIdentity> {
+    const key = `${profile.id}|${compression}`;
+    const identity = await this.identities.get(key, profile.id);
+    const renew = batches.some(({ topic, partition, batch }) =>
+      this.book.needsNewIdentity(batch, slotKey(topic, partition), identity),
+    );
+    return renew ? this.identities.replace(key, identity) : identity;
+  }
+
+  /** One Produce request to `leader` with the batches at `indexes`. */
+  private async send(
+    cluster: KafkajsCluster,
+    leader: number,
+    batches: readonly PartitionBatch[],
+    sealed: readonly Buffer[],
+    indexes: readonly number[],
+    profile: ReliabilityProfile,
     outcomes: PartitionOutcome[],
   ): Promise<void> {
-    const indexes = batches.map((_, i) => i);
-    let lease: ProducerLease | undefined;
+    let answer: unknown;
     try {
-      lease = await this.pool.acquire(profile);
-      const metadata = await lease.producer.sendBatch(this.request(batches, profile, compression));
-      this.answer(batches, indexes, metadata, profile, outcomes);
+      const broker = await cluster.findBroker({ nodeId: String(leader) });
+      answer = await broker.produce({
+        acks: profile.acks,
+        timeout: this.settings.requestTimeoutMs,
+        topicData: this.topicData(batches, sealed, indexes),
+      });
     } catch (error) {
-      this.failAll(batches, indexes, error, outcomes);
-    } finally {
-      lease?.release();
+      this.stale = true;
+      const inDoubt = outcomeInDoubt(error);
+      for (const i of indexes) this.settle(batches[i], profile, inDoubt ? 'in-doubt' : 'refused');
+      this.fail(batches, indexes, error, outcomes);
+      return;
+    }
+    if (profile.acks === 0) {
+      for (const i of indexes) outcomes[i] = { baseOffset: -1 };
+      return;
+    }
+    const answers = new Map<string, { errorCode: number; baseOffset: string }>();
+    for (const { topicName, partitions } of (answer as ProduceAnswer).topics) {
+      for (const p of partitions) answers.set(slotKey(topicName, p.partition), p);
+    }
+    for (const i of indexes) {
+      const { topic, partition } = batches[i];
+      const got = answers.get(slotKey(topic, partition));
+      if (!got) {
+        this.settle(batches[i], profile, 'in-doubt');
+        const reason = `no broker answer for partition ${partition}`;
+        outcomes[i] = { error: new SendFailedError(topic, true, undefined, reason) };
+        continue;
+      }
+      if (got.errorCode === 0) {
+        this.settle(batches[i], profile, 'acked');
+        outcomes[i] = { baseOffset: Number(got.baseOffset) };
+        continue;
+      }
+      const error = brokerError(got.errorCode);
+      if (error.type === DUPLICATE) {
+        // Written by an earlier attempt the broker no longer has the offset of (Java: acked).
+        this.settle(batches[i], profile, 'acked');
+        outcomes[i] = { baseOffset: -1 };
+        continue;
+      }
+      if (error.retriable) this.stale = true;
+      this.settle(batches[i], profile, sequenceOutcome(error));
+      outcomes[i] = { error: toProducerError(error, topic) };
     }
   }
 
-  /** The same failure for every batch: one typed error per topic (its message names it). */
-  private failAll(
+  private settle(
+    { topic, partition, batch }: PartitionBatch,
+    profile: ReliabilityProfile,
+    outcome: SequenceOutcome,
+  ): void {
+    if (profile.idempotent) this.book.settle(batch, slotKey(topic, partition), outcome);
+  }
+
+  /** The same failure for every batch at `indexes`: one typed error per topic (its message names it). */
+  private fail(
     batches: readonly PartitionBatch[],
     indexes: readonly number[],
     error: unknown,
@@ -172,121 +303,53 @@ export class KafkajsTransport implements Transport {
     }
   }
 
-  /** One lane's partitions, one `sendBatch` each, all at once. */
-  private async sendLane(
-    lane: number,
+  /** The request's topics and partitions, one stand-in each (see produce-request.ts). */
+  private topicData(
     batches: readonly PartitionBatch[],
+    sealed: readonly Buffer[],
     indexes: readonly number[],
-    profile: ReliabilityProfile,
-    compression: CompressionCodec,
-    outcomes: PartitionOutcome[],
-  ): Promise<void> {
-    let lease: ProducerLease;
+  ) {
+    const byTopic = new Map<string, Array<{ partition: number; messages: unknown[] }>>();
+    for (const i of indexes) {
+      const { topic, partition } = batches[i];
+      let partitions = byTopic.get(topic);
+      if (!partitions) byTopic.set(topic, (partitions = []));
+      partitions.push({ partition, messages: [standIn(sealed[i], partition)] });
+    }
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  /** A topic's partition leaders in kafkajs's metadata (partitions without one left out). */
+  private leadersOf(
+    cluster: KafkajsCluster,
+    topic: string,
+  ): ReadonlyMap<number, number> | undefined {
+    let source: readonly PartitionMetadata[];
     try {
-      lease = await this.pool.acquire(profile, lane);
-    } catch (error) {
-      this.failAll(batches, indexes, error, outcomes);
-      return;
+      source = cluster.findTopicPartitionMetadata(topic);
+    } catch {
+      return undefined; // not loaded yet
     }
-    const book = this.bookOf(lease.producer);
-    let inDoubt = false;
-    try {
-      await Promise.all(
-        indexes.map(async (i) => {
-          const own = [batches[i]];
-          try {
-            const request = this.request(own, profile, compression, book);
-            const metadata = await lease.producer.sendBatch(request);
-            this.answer(own, [i], metadata, profile, outcomes);
-          } catch (error) {
-            if (outcomeInDoubt(error)) inDoubt = true;
-            outcomes[i] = { error: toProducerError(error, batches[i].topic) };
-          }
-        }),
-      );
-    } finally {
-      lease.release(inDoubt);
+    let known = this.leaders.get(topic);
+    if (!known || known.source !== source) {
+      const byPartition = new Map<number, number>();
+      for (const p of source) {
+        if (typeof p.leader === 'number' && p.leader >= 0) byPartition.set(p.partitionId, p.leader);
+      }
+      this.leaders.set(topic, (known = { source, byPartition }));
     }
+    return known.byPartition;
   }
 
-  /** Each batch's base offset from kafkajs's answer; a partition it did not answer failed. */
-  private answer(
-    batches: readonly PartitionBatch[],
-    indexes: readonly number[],
-    metadata: RecordMetadata[],
-    profile: ReliabilityProfile,
-    outcomes: PartitionOutcome[],
-  ): void {
-    if (profile.acks === 0) {
-      for (const i of indexes) outcomes[i] = { baseOffset: -1 };
-      return;
-    }
-    const base = new Map<string, number>();
-    for (const m of metadata) {
-      base.set(slotKey(m.topicName, m.partition), Number(m.baseOffset ?? -1));
-    }
-    batches.forEach((batch, n) => {
-      const first = base.get(slotKey(batch.topic, batch.partition));
-      // kafkajs resolves without an answer for a partition when a leader move left it
-      // unsent (it tracks answers per broker): never report that acked.
-      outcomes[indexes[n]] =
-        first === undefined
-          ? {
-              error: new SendFailedError(
-                batch.topic,
-                true,
-                undefined,
-                `no broker answer for partition ${batch.partition}`,
-              ),
-            }
-          : { baseOffset: first };
-    });
-  }
-
-  /**
-   * A partition's lane: given round-robin the first time the partition is sent, then kept,
-   * so one producer numbers all of its records.
-   */
-  private laneOf(batch: PartitionBatch, profile: ReliabilityProfile): number {
-    const lanes = this.pool.lanes(profile);
-    if (lanes === 1) return 0;
-    const slot = slotKey(batch.topic, batch.partition);
-    let lane = this.lanes.get(slot);
-    if (lane === undefined) {
-      lane = this.nextLane++ % lanes;
-      this.lanes.set(slot, lane);
-    }
-    return lane;
-  }
-
-  private bookOf(producer: Producer): SequenceBook {
-    let book = this.books.get(producer);
-    if (!book) this.books.set(producer, (book = new SequenceBook()));
-    return book;
-  }
-
-  /** A `sendBatch` request: one stand-in message per partition (see produce-request.ts). */
-  private request(
-    batches: readonly PartitionBatch[],
-    profile: ReliabilityProfile,
-    compression: CompressionCodec,
-    book?: SequenceBook,
-  ): ProducerBatch {
-    return {
-      acks: profile.acks,
-      timeout: this.settings.requestTimeoutMs,
-      compression: compressionType(compression),
-      topicMessages: this.topicMessages(batches, book),
-    };
-  }
-
-  private topicMessages(batches: readonly PartitionBatch[], book?: SequenceBook): TopicMessages[] {
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, partition, batch } of batches) {
-      let messages = byTopic.get(topic);
-      if (!messages) byTopic.set(topic, (messages = []));
-      for (const m of standIns(batch, partition, book)) messages.push(m);
-    }
-    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  /** Refreshes kafkajs's metadata once for every request that asks meanwhile. */
+  private refresh(cluster: KafkajsCluster): Promise<void> {
+    this.refreshing ??= cluster
+      .refreshMetadata()
+      .then(() => {
+        this.stale = false;
+        this.metadata.refreshed(cluster);
+      })
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
   }
 }

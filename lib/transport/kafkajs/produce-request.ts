@@ -1,44 +1,31 @@
 import { createRequire } from 'node:module';
 import type { Message } from 'kafkajs';
-import { slotKey } from '../../record/slot-key.js';
-import type { RecordBatch } from '../../protocol/record-batch.js';
-import type { SequenceBook } from './sequence-book.js';
 
 const require = createRequire(import.meta.url);
 
-/** Where a stand-in message carries its partition's encoded batch. */
-const ENCODED = Symbol('nestjs-kafka-producer.recordBatch');
-/** Where it carries its producer's sequence numbers (idempotent producers). */
-const BOOK = Symbol('nestjs-kafka-producer.sequenceBook');
+/** Where a stand-in message carries its partition's sealed record batch. */
+const SEALED = Symbol('nestjs-kafka-producer.recordBatch');
 
 /** kafkajs refuses a message without a value; the stand-ins' value is never sent. */
 const STAND_IN_VALUE = Buffer.alloc(0);
 
 interface StandIn extends Message {
-  readonly [ENCODED]: RecordBatch;
-  readonly [BOOK]?: SequenceBook;
+  readonly [SEALED]: Buffer;
 }
 
 /**
- * What the module hands kafkajs's `sendBatch` for one partition's pre-encoded batch: one
- * stand-in message, which kafkajs routes by `partition`; its Produce request, replaced by
- * {@link installProduceEncoder}, writes the batch's bytes instead. kafkajs handles each
- * message of a request several times over (and groups them per partition by copying the
- * list once per message), so one stand-in instead of one per record saves that work for
- * every record. kafkajs then numbers requests instead of records; an idempotent producer's
- * `book` turns that into record sequence numbers (see SequenceBook).
+ * What the module hands kafkajs's `Broker.produce` for one partition: one stand-in message
+ * carrying the partition's record batch, sealed (producer id, epoch, first sequence, CRC)
+ * by the transport; the Produce request, replaced by {@link installProduceEncoder}, writes
+ * those bytes instead of encoding messages.
  */
-export function standIns(batch: RecordBatch, partition: number, book?: SequenceBook): Message[] {
-  const standIn: StandIn = { value: STAND_IN_VALUE, partition, [ENCODED]: batch, [BOOK]: book };
-  return [standIn];
+export function standIn(sealed: Buffer, partition: number): Message {
+  const message: StandIn = { value: STAND_IN_VALUE, partition, [SEALED]: sealed };
+  return message;
 }
-
-/** kafkajs's Long (a BigInt inside), a number, or (after InitProducerId) a decimal string. */
-type ProducerIdValue = { value: bigint } | number | bigint | string | undefined;
 
 interface PartitionData {
   partition: number;
-  firstSequence?: number;
   messages: Array<Partial<StandIn>>;
 }
 
@@ -47,8 +34,6 @@ interface ProduceArgs {
   timeout: number;
   topicData: Array<{ topic: string; partitions: PartitionData[] }>;
   transactionalId?: string | null;
-  producerId?: ProducerIdValue;
-  producerEpoch?: number;
 }
 
 interface ProduceRequest {
@@ -56,27 +41,26 @@ interface ProduceRequest {
   [other: string]: unknown;
 }
 
-type ProduceBuilder = (args: ProduceArgs) => { request: ProduceRequest; response: unknown };
+interface ProduceResponse {
+  decode(data: Buffer): Promise<unknown>;
+  parse(data: unknown): Promise<unknown>;
+}
+
+type ProduceBuilder = (args: ProduceArgs) => { request: ProduceRequest; response: ProduceResponse };
 
 interface KafkaJsEncoder {
   buf: Buffer;
   offset: number;
 }
 
-function toBigInt(id: ProducerIdValue): bigint {
-  if (id === undefined) return -1n;
-  if (typeof id === 'object') return id.value;
-  return BigInt(id);
-}
-
-function batchOf(data: PartitionData): RecordBatch | undefined {
-  return data.messages[0]?.[ENCODED];
+function sealedOf(data: PartitionData): Buffer | undefined {
+  return data.messages[0]?.[SEALED];
 }
 
 /** True when kafkajs builds this Produce request from the module's stand-ins. */
 function isOwn(args: ProduceArgs): boolean {
   const first = args.topicData[0]?.partitions[0];
-  return first !== undefined && batchOf(first) !== undefined;
+  return first !== undefined && sealedOf(first) !== undefined;
 }
 
 /**
@@ -86,29 +70,16 @@ function isOwn(args: ProduceArgs): boolean {
 export function encodeProduceRequest(args: ProduceArgs): Buffer {
   const { acks, timeout, topicData } = args;
   const transactionalId = args.transactionalId ?? null;
-  const producerId = toBigInt(args.producerId);
-  // Without a producer id, Java writes epoch and sequence -1 too.
-  const idempotent = producerId >= 0n;
-  const epoch = idempotent ? (args.producerEpoch ?? 0) : -1;
   const sealed: Buffer[] = [];
   let size = 2 + (transactionalId === null ? 0 : Buffer.byteLength(transactionalId)) + 2 + 4 + 4;
   for (const { topic, partitions } of topicData) {
     size += 2 + Buffer.byteLength(topic) + 4;
     for (const data of partitions) {
-      const batch = batchOf(data);
-      if (!batch || data.messages.length !== 1) {
-        // Only ever a bug: kafkajs mixed the stand-ins of two batches (or other messages).
+      const bytes = sealedOf(data);
+      if (!bytes || data.messages.length !== 1) {
+        // Only ever a bug: a partition of the request is not one stand-in.
         throw new Error(`partition ${data.partition} of ${topic} is not one encoded batch`);
       }
-      let sequence = -1;
-      if (idempotent) {
-        const book = data.messages[0][BOOK];
-        if (!book) throw new Error(`no sequence numbers for ${topic}/${data.partition}`);
-        const slot = slotKey(topic, data.partition);
-        const request = data.firstSequence ?? 0;
-        sequence = book.firstSequence(producerId, epoch, slot, request, batch.count);
-      }
-      const bytes = batch.seal(producerId, epoch, sequence, transactionalId !== null);
       sealed.push(bytes);
       size += 4 + 4 + bytes.length;
     }
@@ -139,15 +110,26 @@ export function encodeProduceRequest(args: ProduceArgs): Buffer {
   return buf;
 }
 
+/** kafkajs's decoded Produce response (v3 to v7), as the module's requests get it. */
+export interface ProduceAnswer {
+  readonly topics: ReadonlyArray<{
+    readonly topicName: string;
+    readonly partitions: ReadonlyArray<{
+      readonly partition: number;
+      readonly errorCode: number;
+      readonly baseOffset: string;
+    }>;
+  }>;
+}
+
 let installed = false;
 
 /**
- * Makes kafkajs write the module's pre-encoded record batches: its Produce request
- * definition is wrapped so that a request built from {@link standIns} encodes them with
- * {@link encodeProduceRequest}; every other request (another kafkajs user in the process)
- * is kafkajs's own. Routing, retries, sequence numbers and responses stay kafkajs's.
- * kafkajs's own per-message encoding allocates two 512-byte buffers per record and sorts
- * the timestamps of every batch; this writes each batch once, into one buffer. Idempotent.
+ * Makes kafkajs write the module's sealed record batches: its Produce request definition
+ * is wrapped so that a request built from {@link standIn}s encodes them with
+ * {@link encodeProduceRequest}, and its response resolves with every partition's answer
+ * ({@link ProduceAnswer}) instead of throwing the first partition's error; every other
+ * request (another kafkajs user in the process) is kafkajs's own. Idempotent.
  */
 export function installProduceEncoder(): void {
   if (installed) return;
@@ -176,7 +158,8 @@ export function installProduceEncoder(): void {
           encoder.offset = encoder.buf.length;
           return Promise.resolve(encoder);
         };
-        return { request: { ...built.request, encode }, response: built.response };
+        const parse = (data: unknown): Promise<unknown> => Promise.resolve(data);
+        return { request: { ...built.request, encode }, response: { ...built.response, parse } };
       };
       wrapped.set(version, builder);
     }

@@ -3,7 +3,12 @@ import type { Kafka } from 'kafkajs';
 import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
 import { UnknownTopicError } from '../../errors/unknown-topic.error.js';
-import { TopicMetadataCache, type KafkajsCluster } from './topic-metadata.js';
+import {
+  TopicMetadataCache,
+  type KafkajsBroker,
+  type KafkajsCluster,
+  type PartitionMetadata,
+} from './topic-metadata.js';
 
 const logger = { log: () => undefined, warn: () => undefined } as unknown as Logger;
 
@@ -28,8 +33,20 @@ class FakeCluster implements KafkajsCluster {
   refreshMetadata(): Promise<void> {
     return Promise.resolve();
   }
-  findTopicPartitionMetadata(topic: string): unknown[] {
-    return Array.from({ length: this.counts.get(topic) ?? 0 });
+  refreshMetadataIfNecessary(): Promise<void> {
+    return Promise.resolve();
+  }
+  findTopicPartitionMetadata(topic: string): PartitionMetadata[] {
+    return Array.from({ length: this.counts.get(topic) ?? 0 }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+    }));
+  }
+  findBroker(): Promise<KafkajsBroker> {
+    return Promise.reject(new Error('no brokers in a metadata test'));
+  }
+  findControllerBroker(): Promise<KafkajsBroker> {
+    return Promise.reject(new Error('no brokers in a metadata test'));
   }
 }
 
@@ -66,13 +83,37 @@ describe('TopicMetadataCache', () => {
     expect(cluster.lookups).toBe(1);
   });
 
-  it('a topic that grew is seen through update() (the partitioner hook)', async () => {
+  it('a topic that grew is seen through update()', async () => {
     const cluster = new FakeCluster();
     cluster.counts.set('t', 3);
     const metadata = cache(cluster);
     await metadata.partitions('t');
     metadata.update('t', 8);
     expect(metadata.partitions('t')).toBe(8);
+    // A count of 0 (metadata without the topic) never replaces a known one.
+    metadata.update('t', 0);
+    expect(metadata.partitions('t')).toBe(8);
+  });
+
+  it('a topic that grew is seen after a metadata refresh, through refreshed(cluster)', async () => {
+    const cluster = new FakeCluster();
+    cluster.counts.set('t', 3);
+    cluster.counts.set('u', 1);
+    const metadata = cache(cluster);
+    await metadata.partitions('t');
+    await metadata.partitions('u');
+    cluster.counts.set('t', 12);
+    cluster.counts.delete('u'); // missing from this refresh: its count stays
+    cluster.counts.set('never-asked', 4);
+    metadata.refreshed(cluster);
+    expect(metadata.partitions('t')).toBe(12);
+    expect(metadata.partitions('u')).toBe(1);
+    expect(cluster.lookups).toBe(2);
+    // Only topics it was asked for are kept: another one is looked up when asked.
+    const asked = metadata.partitions('never-asked');
+    expect(asked).toBeInstanceOf(Promise);
+    await expect(asked).resolves.toBe(4);
+    expect(cluster.lookups).toBe(3);
   });
 
   it('waits for a topic being auto-created up to maxBlockMs, then fails retriably', async () => {

@@ -8,13 +8,40 @@ import { Messages } from '../../kafka-producer.messages.js';
 import { backoffMs, sleep } from '../../utils/backoff.js';
 import { CREATE_CLUSTER, kafkajsMismatch } from './kafkajs-internals.js';
 
-/** The slice of kafkajs's (internal) Cluster this cache uses. */
+/** One partition in kafkajs's metadata: its leader's node id (-1 or absent while none). */
+export interface PartitionMetadata {
+  readonly partitionId: number;
+  readonly leader?: number | null;
+}
+
+/** The slice of kafkajs's (internal) Broker the transport uses. */
+export interface KafkajsBroker {
+  /** A Produce request (see produce-request.ts); undefined with acks 0. */
+  produce(request: {
+    acks: number;
+    timeout: number;
+    transactionalId?: string;
+    topicData: Array<{
+      topic: string;
+      partitions: Array<{ partition: number; messages: unknown[] }>;
+    }>;
+  }): Promise<unknown>;
+  initProducerId(request: {
+    transactionalId?: string;
+    transactionTimeout: number;
+  }): Promise<{ producerId: string; producerEpoch: number }>;
+}
+
+/** The slice of kafkajs's (internal) Cluster the transport uses: metadata and brokers. */
 export interface KafkajsCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   addMultipleTargetTopics(topics: string[]): Promise<void>;
   refreshMetadata(): Promise<void>;
-  findTopicPartitionMetadata(topic: string): unknown[];
+  refreshMetadataIfNecessary(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): PartitionMetadata[];
+  findBroker(node: { nodeId: string }): Promise<KafkajsBroker>;
+  findControllerBroker(): Promise<KafkajsBroker>;
 }
 
 /** Settings of the metadata cache. */
@@ -34,14 +61,15 @@ export interface TopicMetadataSettings {
  * batch. Known counts are answered synchronously (the hot path awaits nothing).
  *
  * kafkajs keeps its cluster metadata private, and its admin client never auto-creates
- * topics, so this uses a kafkajs Cluster of its own, made by the client's internal
- * factory: the same brokers, TLS, SASL and auto-creation semantics as its producers.
- * kafkajs 2.2.4 is the last kafkajs release, so the internal API is fixed.
+ * topics, so this uses a kafkajs Cluster made by the client's internal factory (the
+ * client's brokers, TLS, SASL and auto-creation semantics); the transport sends its
+ * Produce requests through the same Cluster's brokers ({@link cluster}). kafkajs 2.2.4 is
+ * the last kafkajs release, so the internal API is fixed.
  */
 export class TopicMetadataCache {
   private readonly counts = new Map<string, { partitions: number; fetchedAt: number }>();
   private readonly loading = new Map<string, Promise<number>>();
-  private cluster?: Promise<KafkajsCluster>;
+  private connecting?: Promise<KafkajsCluster>;
 
   constructor(
     private readonly kafka: Kafka,
@@ -63,7 +91,7 @@ export class TopicMetadataCache {
     return this.load(topic);
   }
 
-  /** Records a count seen elsewhere (the partitioner hook sees kafkajs's metadata). */
+  /** Records a count seen elsewhere (a metadata refresh). */
   update(topic: string, partitions: number): void {
     if (partitions <= 0) return;
     const before = this.counts.get(topic)?.partitions;
@@ -75,9 +103,16 @@ export class TopicMetadataCache {
     this.counts.set(topic, { partitions, fetchedAt: Date.now() });
   }
 
+  /** Re-reads the count of every known topic from the Cluster (after a metadata refresh). */
+  refreshed(cluster: KafkajsCluster): void {
+    for (const topic of this.counts.keys()) {
+      this.update(topic, cluster.findTopicPartitionMetadata(topic).length);
+    }
+  }
+
   async close(): Promise<void> {
-    const cluster = this.cluster;
-    this.cluster = undefined;
+    const cluster = this.connecting;
+    this.connecting = undefined;
     if (cluster) await (await cluster.catch(() => undefined))?.disconnect();
   }
 
@@ -93,7 +128,7 @@ export class TopicMetadataCache {
   private async fetch(topic: string): Promise<number> {
     const deadline = Date.now() + this.settings.maxBlockMs;
     for (let attempt = 0; ; attempt++) {
-      const cluster = await this.connected();
+      const cluster = await this.cluster();
       try {
         // kafkajs forgets a topic whose lookup failed: name it again on every attempt.
         await cluster.addMultipleTargetTopics([topic]);
@@ -123,13 +158,15 @@ export class TopicMetadataCache {
     }
   }
 
-  private connected(): Promise<KafkajsCluster> {
-    if (!this.cluster) {
+  /** The connected Cluster; a failed connect is ProducerNotConnectedError and is not kept. */
+  cluster(): Promise<KafkajsCluster> {
+    if (!this.connecting) {
       const cluster = this.createCluster();
-      this.cluster = cluster.connect().then(
+      this.connecting = cluster.connect().then(
         () => cluster,
         (error: unknown) => {
-          this.cluster = undefined; // never cache a failed connect
+          this.connecting = undefined; // never cache a failed connect
+          cluster.disconnect().catch(() => undefined);
           const reason = error instanceof Error ? error.message : String(error);
           throw new ProducerNotConnectedError(
             Messages.notConnected(this.settings.brokers, reason),
@@ -139,7 +176,7 @@ export class TopicMetadataCache {
         },
       );
     }
-    return this.cluster;
+    return this.connecting;
   }
 }
 
