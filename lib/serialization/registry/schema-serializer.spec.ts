@@ -172,7 +172,9 @@ describe('schema registry serializers', () => {
   });
 
   it('needs a schema unless useLatestVersion', () => {
-    expect(() => protobuf({})).toThrow(/needs a schema, or \{ useLatestVersion: true \}/);
+    expect(() => protobuf(undefined as unknown as string)).toThrow(
+      /needs a schema, or \{ useLatestVersion: true \}/,
+    );
   });
 
   describe('in the RecordBuilder', () => {
