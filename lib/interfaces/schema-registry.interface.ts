@@ -70,7 +70,10 @@ export interface SchemaRegistryOptions {
   headers?: Record<string, string>;
   /** Time bound on each request attempt. Default 10000 ms. */
   timeoutMs?: number;
-  /** Retries after a failed attempt (5xx, 429, no answer, connection refused). Default 3. */
+  /**
+   * Retries after a failed attempt (5xx, 429, no answer, connection refused); not after
+   * another 4xx or an untrusted certificate. Default 3.
+   */
   retries?: number;
   /** First wait before a retry; it doubles per retry, with ±20% jitter. Default 100 ms. */
   retryBackoffMs?: number;

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** One request the stub saw. */
@@ -24,12 +25,16 @@ export class RegistryStub {
   private readonly subjects = new Map<string, number[]>();
   private server?: Server;
 
+  private https = false;
+
   get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    const scheme = this.https ? 'https' : 'http';
+    return `${scheme}://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+  /** Listens on a free loopback port; over HTTPS with `tls` (a key and certificate). */
+  async start(tls?: { key: string; cert: string }): Promise<this> {
+    const listener: RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -45,7 +50,9 @@ export class RegistryStub {
         res.writeHead(code, { 'content-type': 'application/vnd.schemaregistry.v1+json' });
         res.end(JSON.stringify(answer));
       });
-    });
+    };
+    this.https = tls !== undefined;
+    this.server = tls ? createTlsServer(tls, listener) : createServer(listener);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return this;
   }

@@ -8,15 +8,21 @@ export interface HttpAnswer {
   readonly body: string;
 }
 
-/** A request that got no answer: refused, reset, or not answered within the timeout. */
+/**
+ * A request that got no answer: refused, reset, not answered within the timeout, or a TLS
+ * handshake that failed verification (`fatal`: asking again cannot help).
+ */
 export class NoAnswer extends Error {
   constructor(
     reason: string,
-    readonly timedOut: boolean,
+    readonly fatal = false,
   ) {
     super(reason);
   }
 }
+
+/** Certificate verification failures: the registry's certificate is not one the client trusts. */
+const TLS_VERIFY = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME/;
 
 /** A socket error's text; an AggregateError (every address refused) has an empty message. */
 function reasonOf(error: Error & { code?: string; errors?: Error[] }): string {
@@ -52,17 +58,17 @@ export class RegistryHttp {
   ): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       let settled = false;
-      const fail = (reason: string, timedOut: boolean) => {
+      const fail = (reason: string, fatal = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         req.destroy();
-        reject(new NoAnswer(reason, timedOut));
+        reject(new NoAnswer(reason, fatal));
       };
       const req = this.send(url, { method, headers, agent: this.agent }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error: Error) => fail(reasonOf(error), false));
+        res.on('error', (error: Error) => fail(reasonOf(error)));
         res.on('end', () => {
           if (settled) return;
           settled = true;
@@ -70,11 +76,10 @@ export class RegistryHttp {
           resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
         });
       });
-      const timer = setTimeout(
-        () => fail(`no answer within ${this.timeoutMs} ms`, true),
-        this.timeoutMs,
+      const timer = setTimeout(() => fail(`no answer within ${this.timeoutMs} ms`), this.timeoutMs);
+      req.on('error', (error: Error & { code?: string }) =>
+        fail(reasonOf(error), TLS_VERIFY.test(error.code ?? '')),
       );
-      req.on('error', (error: Error) => fail(reasonOf(error), false));
       req.end(body);
     });
   }

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { SchemaRegistryError } from '../../errors/schema-registry.error.js';
 import { RegistryStub } from '../../../test/support/registry-stub.js';
+import { TEST_TLS } from '../../../test/support/registry-stub-tls.js';
 import { SchemaRegistryClient } from './schema-registry.client.js';
 
 const AVRO = { schema: '{"type":"string"}' };
@@ -141,5 +142,20 @@ describe('SchemaRegistryClient', () => {
     expect(error.message).toContain(
       `answered 404 to POST ${stub.url}/apis/nothing/subjects/s/versions`,
     );
+  });
+
+  it('over HTTPS: trusts the certificate given as `ca`; an untrusted one is fatal at once', async () => {
+    const secure = await new RegistryStub().start(TEST_TLS);
+    try {
+      const trusted = new SchemaRegistryClient({ url: secure.url, tls: { ca: TEST_TLS.cert } });
+      expect(await trusted.register('s', AVRO)).toBe(1);
+      const untrusted = new SchemaRegistryClient({ url: secure.url, retryBackoffMs: 1 });
+      const error = await failure(untrusted.register('s', AVRO));
+      expect(error.retriable).toBe(false);
+      expect(error.message).toMatch(/\(1 attempt\): self[- ]signed certificate/);
+      expect(secure.requests).toHaveLength(1);
+    } finally {
+      await secure.stop();
+    }
   });
 });

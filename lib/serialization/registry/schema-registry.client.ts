@@ -157,7 +157,7 @@ export class SchemaRegistryClient implements SchemaRegistryApi {
         if (!(error instanceof NoAnswer)) throw error;
         noAnswer = error;
       }
-      const retriable = !answer || answer.status >= 500 || answer.status === 429;
+      const retriable = answer ? answer.status >= 500 || answer.status === 429 : !noAnswer!.fatal;
       if (answer && answer.status >= 200 && answer.status < 300) return parseJson(answer.body);
       if (!retriable || attempt > this.retries) {
         throw this.failure(method, url.href, subject, attempt, answer, noAnswer);
@@ -179,7 +179,7 @@ export class SchemaRegistryClient implements SchemaRegistryApi {
       return new SchemaRegistryError(RegistryMessages.unreachable(method, url, reason, attempts), {
         url,
         subject,
-        retriable: true,
+        retriable: !noAnswer?.fatal,
         cause: noAnswer,
       });
     }
