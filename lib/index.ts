@@ -17,6 +17,11 @@ export { KafkaProducerError } from './errors/kafka-producer.error.js';
 export { KeyDerivationError } from './errors/key-derivation.error.js';
 export { ProducerNotConnectedError } from './errors/producer-not-connected.error.js';
 export { RecordTooLargeError } from './errors/record-too-large.error.js';
+export { SchemaMismatchError, type SchemaViolation } from './errors/schema-mismatch.error.js';
+export {
+  SchemaRegistryError,
+  type SchemaRegistryErrorDetails,
+} from './errors/schema-registry.error.js';
 export { SendFailedError } from './errors/send-failed.error.js';
 export { SerializationError } from './errors/serialization.error.js';
 export { UnknownTopicError } from './errors/unknown-topic.error.js';
@@ -43,6 +48,20 @@ export type {
   SendOptions,
 } from './interfaces/send-options.interface.js';
 export type {
+  CompatibilityLevel,
+  ProtobufSerializerOptions,
+  RegisteredSchema,
+  RegistryAwareSerializer,
+  SchemaDefinition,
+  SchemaRegistryApi,
+  SchemaRegistryAuth,
+  SchemaRegistryOptions,
+  SchemaSerializerOptions,
+  SchemaType,
+  SubjectNameContext,
+  SubjectNameStrategy,
+} from './interfaces/schema-registry.interface.js';
+export type {
   SerializationContext,
   Serializer,
   SerializerName,
@@ -61,6 +80,16 @@ export { BufferSerializer } from './serialization/buffer.serializer.js';
 export { IntegerSerializer } from './serialization/integer.serializer.js';
 export { JsonSerializer } from './serialization/json.serializer.js';
 export { StringSerializer } from './serialization/string.serializer.js';
+export { SchemaRegistryClient } from './serialization/registry/schema-registry.client.js';
+export type { SchemaSerializer } from './serialization/registry/schema-serializer.js';
+export {
+  avro,
+  jsonSchema,
+  protobuf,
+  type AvroSchema,
+  type JsonSchema,
+} from './serialization/registry/schema-serializers.js';
+export { SCHEMA_ID_HEADERS } from './serialization/registry/wire-format.js';
 
 export { COMPRESSION_CODECS, ensureCodec } from './compression/compression-registry.js';
 export { DEFAULT_PRODUCER_NAME, EVENT_ID_HEADER } from './kafka-producer.constants.js';

@@ -37,6 +37,7 @@ export interface ResolvedProducerOptions {
   readonly connectRetries: number;
   readonly connectTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly schemaRegistry?: KafkaProducerModuleOptions['schemaRegistry'];
 }
 
 /** Fills in the defaults (those of today's Java producer). */
@@ -71,5 +72,6 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     connectRetries: Math.max(1, options.connectRetries ?? 5),
     connectTimeoutMs: options.connectTimeoutMs ?? 10000,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30000,
+    schemaRegistry: options.schemaRegistry,
   };
 }

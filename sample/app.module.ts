@@ -12,6 +12,15 @@ export function brokersFromEnv(): string[] {
   return value.split(',').map((b) => b.trim());
 }
 
+/** The schema registry's Confluent API, from SCHEMA_REGISTRY_URL; `npm run sample` sets it. */
+export function registryFromEnv(): string {
+  const value = process.env.SCHEMA_REGISTRY_URL;
+  if (!value) {
+    throw new Error('SCHEMA_REGISTRY_URL is not set (npm run sample starts a local registry)');
+  }
+  return value;
+}
+
 /** The sample's outbox file: OUTBOX_FILE, or .sample/outbox.db. */
 export function outboxFile(): string {
   if (process.env.OUTBOX_FILE) return process.env.OUTBOX_FILE;
@@ -35,6 +44,8 @@ const KAFKAJS_LOGS = logLevel.NOTHING;
         // deliveryTimeoutMs: how long a request keeps retrying Kafka before its events go to
         // the outbox instead. Java's 120 s suits batch jobs, not a client awaiting a 201.
         producer: { compression: 'lz4', lingerMs: 5, deliveryTimeoutMs: 5000 },
+        // OrderCreatedAvro's schema is registered here on its first send.
+        schemaRegistry: { url: registryFromEnv() },
         // Kafka down? Orders wait in a SQLite file and the relay publishes them later.
         outbox: {
           store: new SqliteOutboxStore({ filename: outboxFile() }),

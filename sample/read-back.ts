@@ -8,6 +8,8 @@ export interface ReadRecord {
   offset: string;
   key: string | null;
   value: string | null;
+  /** The value's bytes (`value` is their UTF-8 text, which an Avro value is not). */
+  bytes: Buffer | null;
   headers: Record<string, string>;
 }
 
@@ -46,6 +48,7 @@ export async function readBack(
             offset: message.offset,
             key: message.key?.toString() ?? null,
             value: message.value?.toString() ?? null,
+            bytes: message.value,
             headers,
           });
           if (enough(records)) {
@@ -63,10 +66,10 @@ export async function readBack(
   return records;
 }
 
-/** One line per record: where it is, its key, headers and value. */
-export function describeRecord(r: ReadRecord): string {
+/** One line per record: where it is, its key, headers and value (`value` instead of its text). */
+export function describeRecord(r: ReadRecord, value = r.value): string {
   const headers = Object.entries(r.headers)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  return `${r.topic} p${r.partition} @${r.offset} key=${r.key ?? 'null'} [${headers}] ${r.value ?? 'null'}`;
+  return `${r.topic} p${r.partition} @${r.offset} key=${r.key ?? 'null'} [${headers}] ${value ?? 'null'}`;
 }

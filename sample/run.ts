@@ -1,27 +1,48 @@
 /**
- * `npm run sample`: starts a local Kafka broker unless KAFKA_BROKERS is set, runs the
- * orders service, sends a few orders through HTTP, reads every record back from Kafka
- * with an independent kafkajs consumer and prints what arrived. Then, if it started the
+ * `npm run sample`: starts a local Kafka broker unless KAFKA_BROKERS is set and a local
+ * Apicurio Registry unless SCHEMA_REGISTRY_URL is set, runs the orders service, sends a few
+ * orders through HTTP, reads every record back from Kafka with an independent kafkajs
+ * consumer and prints what arrived (the Avro ones decoded by the registry's schema). Then, if it started the
  * broker itself, kills it, places orders while it is down, restarts it and checks that
  * those orders arrived too (broker-outage.ts). Exits 0 if all went as described, 1 if not.
  */
 import 'reflect-metadata';
 import { KafkaCluster } from '../tools/kafka/harness.js';
+import { SchemaRegistryServer } from '../tools/registry/harness.js';
+import { decodeAvro } from './avro-decode.js';
 import { demoBrokerOutage } from './broker-outage.js';
 import { bootstrap } from './main.js';
 import { describeRecord, readBack } from './read-back.js';
 
-const TOPICS = ['orders.created', 'orders.metrics', 'orders.audit'];
+const TOPICS = ['orders.created', 'orders.created.avro', 'orders.metrics', 'orders.audit'];
 
 async function main(): Promise<void> {
   let cluster: KafkaCluster | undefined;
-  if (!process.env.KAFKA_BROKERS) {
+  let registry: SchemaRegistryServer | undefined;
+  const startKafka = async () => {
+    if (process.env.KAFKA_BROKERS) return;
     console.log('KAFKA_BROKERS is unset: starting a local Kafka broker...');
     cluster = await KafkaCluster.start({ brokers: 1 });
     process.env.KAFKA_BROKERS = cluster.bootstrap;
+  };
+  const startRegistry = async () => {
+    if (process.env.SCHEMA_REGISTRY_URL) return;
+    console.log('SCHEMA_REGISTRY_URL is unset: starting a local Apicurio Registry...');
+    registry = await SchemaRegistryServer.start();
+    process.env.SCHEMA_REGISTRY_URL = registry.url;
+  };
+  try {
+    await Promise.all([startKafka(), startRegistry()]);
+    await demo(cluster);
+  } finally {
+    await Promise.all([cluster?.stop(), registry?.stop()]);
   }
-  const brokers = process.env.KAFKA_BROKERS.split(',');
-  console.log(`brokers: ${brokers.join(', ')}`);
+}
+
+async function demo(cluster: KafkaCluster | undefined): Promise<void> {
+  const brokers = process.env.KAFKA_BROKERS!.split(',');
+  const registryUrl = process.env.SCHEMA_REGISTRY_URL!;
+  console.log(`brokers: ${brokers.join(', ')}; schema registry: ${registryUrl}`);
   const app = await bootstrap(0);
   try {
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -48,7 +69,16 @@ async function main(): Promise<void> {
     console.log('\nWhat arrived in Kafka:');
     const expected = orders.length * TOPICS.length;
     const records = await readBack(brokers, TOPICS, (read) => read.length >= expected);
-    for (const r of records) console.log(`  ${describeRecord(r)}`);
+    for (const r of records) {
+      if (r.topic !== 'orders.created.avro') {
+        console.log(`  ${describeRecord(r)}`);
+        continue;
+      }
+      const { schemaId, value } = await decodeAvro(registryUrl, r.bytes!);
+      console.log(
+        `  ${describeRecord(r, `Avro, schema id ${schemaId}: ${JSON.stringify(value)}`)}`,
+      );
+    }
     if (records.length < expected) throw new Error(`read ${records.length} of ${expected} records`);
     if (!cluster) {
       console.log(
@@ -60,7 +90,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await app.close();
-    await cluster?.stop();
   }
 }
 

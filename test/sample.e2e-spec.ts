@@ -4,10 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutboxService, SqliteOutboxStore } from '../lib/index.js';
+import { decodeAvro } from '../sample/avro-decode.js';
 import { bootstrap } from '../sample/main.js';
 import { KafkaCluster } from '../tools/kafka/harness.js';
 import { testBrokers } from './support/kafka-env.js';
 import { readTopic, topicRecordCount } from './support/read-topic.js';
+import { testRegistryUrl } from './support/registry-env.js';
 
 describe('the sample orders service', () => {
   const brokers = testBrokers();
@@ -56,6 +58,17 @@ describe('the sample orders service', () => {
       tenantId: 'e2e-tenant',
     });
     expect(mine.headers['x-tenant-id'].toString()).toBe('e2e-tenant');
+    // Its Avro twin, decoded by the schema the registry has for the id in bytes 1-4.
+    const avro = await readTopic(
+      brokers,
+      'orders.created.avro',
+      await topicRecordCount(brokers, 'orders.created.avro'),
+    );
+    const twin = avro.find((r) => r.key?.toString() === orderId)!;
+    expect(await decodeAvro(testRegistryUrl(), twin.value!)).toEqual({
+      schemaId: twin.value!.readInt32BE(1),
+      value: { orderId, sku: 'e2e-sku', quantity: 3, tenantId: 'e2e-tenant' },
+    });
     expect(mine.headers['x-event-id'].toString()).toBe(delivery.eventId);
     // @Outboxed(): the handler's sends were staged, then published before the response.
     expect(delivery).toMatchObject({ staged: true, offset: '-1' });

@@ -1,14 +1,57 @@
 import 'reflect-metadata';
+import { KafkaEvent } from '../../lib/decorators/kafka-event.decorator.js';
+import { KeyedBy } from '../../lib/decorators/keyed-by.decorator.js';
+import type { SchemaRegistryApi } from '../../lib/interfaces/schema-registry.interface.js';
+import type { Serializer } from '../../lib/interfaces/serializer.interface.js';
 import { EventMetadataAccessor } from '../../lib/metadata/event-metadata.accessor.js';
 import { RecordBuilder } from '../../lib/record/record-builder.js';
+import { avro, jsonSchema, protobuf } from '../../lib/serialization/registry/schema-serializers.js';
 import { resolveSerializer } from '../../lib/serialization/serializer-registry.js';
 import { EventValidator } from '../../lib/validation/event-validator.js';
-import { eventClass, type BenchEventBase } from '../peers/module.js';
+import { BenchEventBase, eventClass } from '../peers/module.js';
 import { PayloadFactory } from '../support/payload.js';
 import type { CellResult, CellSpec, MicroRow } from '../support/types.js';
 import type { Report } from './throughput.js';
 
 const MAX_REQUEST_SIZE = 1048576;
+
+/** The bench event's fields as an Avro record, a Protobuf message and a JSON Schema. */
+const AVRO_SCHEMA = {
+  type: 'record',
+  name: 'BenchEvent',
+  namespace: 'bench',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'seq', type: 'int' },
+    { name: 'payload', type: 'string' },
+  ],
+};
+const PROTO_SCHEMA =
+  'syntax = "proto3"; package bench; message BenchEvent { string id = 1; int32 seq = 2; string payload = 3; }';
+const JSON_SCHEMA = {
+  type: 'object',
+  properties: { id: { type: 'string' }, seq: { type: 'integer' }, payload: { type: 'string' } },
+  required: ['id', 'seq', 'payload'],
+};
+
+/**
+ * A registry in memory: W5 measures serialization once the schema id is cached (what every
+ * send after a class's first one does), so no registry is involved after the warm-up.
+ */
+const MEMORY_REGISTRY: SchemaRegistryApi = {
+  register: () => Promise.resolve(1),
+  lookup: (subject, schema) => Promise.resolve({ subject, id: 1, version: 1, ...schema }),
+  latest: () => Promise.reject(new Error('not used')),
+  schemaById: () => Promise.reject(new Error('not used')),
+};
+
+/** A keyed event class whose value serializer is `serializer`. */
+function schemaEventClass(topic: string, serializer: Serializer): new () => BenchEventBase {
+  class SchemaBenchEvent extends BenchEventBase {}
+  KafkaEvent(topic, { serializer })(SchemaBenchEvent);
+  KeyedBy('id')(SchemaBenchEvent);
+  return SchemaBenchEvent;
+}
 
 type Step = { name: string; run: (e: BenchEventBase) => unknown };
 
@@ -45,8 +88,10 @@ async function measure(
  * W5: CPU cost per event of the module's path before the network, measured on its building
  * blocks (no producer, no broker): the cached descriptor lookup (EventMetadataAccessor), the
  * class-validator pass (EventValidator), the @KeyedBy key, the record build (key + value
- * serialization, x-event-id header, size check: RecordBuilder), and the three together, next to
- * what a raw kafkajs user pays (JSON.stringify + Buffer.from) and the DTO's own construction.
+ * serialization, x-event-id header, size check: RecordBuilder), with JSON and with the schema
+ * registry serializers (Avro, Protobuf, JSON Schema, their id cached), and the three together,
+ * next to what a raw kafkajs user pays (JSON.stringify + Buffer.from) and the DTO's own
+ * construction.
  */
 export async function runMicro(spec: CellSpec, report: Report): Promise<CellResult> {
   const iterations = spec.iterations ?? 100_000;
@@ -56,6 +101,7 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
     resolveSerializer('json'),
     resolveSerializer('string'),
     MAX_REQUEST_SIZE,
+    MEMORY_REGISTRY,
   );
   const cases: Array<{ size: number; step: Step; events: BenchEventBase[] }> = [];
   for (const size of [100, 1024]) {
@@ -66,6 +112,13 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
     );
     const descriptor = accessor.get(Event);
     const key = descriptor.key!;
+    const [avroD, protoD, jsonD] = [
+      avro(AVRO_SCHEMA),
+      protobuf(PROTO_SCHEMA),
+      jsonSchema(JSON_SCHEMA),
+    ].map((serializer, i) =>
+      accessor.get(schemaEventClass(`bench-micro-schema-${i}-${size}`, serializer)),
+    );
     const steps: Step[] = [
       { name: 'new DTO (Object.assign into the class)', run: (e) => Object.assign(new Event(), e) },
       { name: 'descriptor lookup (accessor.get, cached)', run: (e) => accessor.get(e.constructor) },
@@ -74,6 +127,18 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
       {
         name: 'build record (key, JSON value, headers, x-event-id, size)',
         run: (e) => builder.fromEvent(e, descriptor),
+      },
+      {
+        name: 'build record, Avro value (avsc, Confluent framing, id cached)',
+        run: (e) => builder.fromEvent(e, avroD),
+      },
+      {
+        name: 'build record, Protobuf value (protobufjs, Confluent framing, id cached)',
+        run: (e) => builder.fromEvent(e, protoD),
+      },
+      {
+        name: 'build record, JSON Schema value (Ajv, Confluent framing, id cached)',
+        run: (e) => builder.fromEvent(e, jsonD),
       },
       {
         name: 'whole path: lookup + validate + build',

@@ -7,6 +7,7 @@ import type { SerializerRef } from './serializer.interface.js';
 import type { PartitionerFn } from '../partitioning/partitioner.js';
 import type { ProducerListener } from './producer-listener.interface.js';
 import type { OutboxOptions } from './outbox-options.interface.js';
+import type { SchemaRegistryApi, SchemaRegistryOptions } from './schema-registry.interface.js';
 
 /** Producer settings; the defaults follow today's Java producer. */
 export interface ProducerSettings {
@@ -79,6 +80,12 @@ export interface KafkaProducerModuleOptions {
   connectTimeoutMs?: number;
   /** How long shutdown waits for records in flight before it disconnects anyway. Default 30000 ms. */
   shutdownTimeoutMs?: number;
+  /**
+   * The schema registry of the `avro`, `protobuf` and `jsonSchema` serializers that name none:
+   * its options (`{ url, auth?, tls?, timeoutMs?, retries? }`) or a `SchemaRegistryClient`.
+   * Default none.
+   */
+  schemaRegistry?: SchemaRegistryOptions | SchemaRegistryApi;
 }
 
 /** Options that say which producer a module registers and how it is scoped. */

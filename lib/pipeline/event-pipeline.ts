@@ -12,6 +12,7 @@ import { resolveReliability } from '../metadata/reliability-profile.js';
 import { DefaultPartitioner, type PartitionerFn } from '../partitioning/partitioner.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { RecordBuilder } from '../record/record-builder.js';
+import { schemaRegistryOf } from '../serialization/registry/schema-registry.client.js';
 import { resolveSerializer } from '../serialization/serializer-registry.js';
 import { EventValidator } from '../validation/event-validator.js';
 
@@ -58,6 +59,7 @@ export class EventPipeline {
       resolveSerializer(options.serializer),
       resolveSerializer(options.keySerializer),
       options.maxRequestSize,
+      schemaRegistryOf(options.schemaRegistry),
     );
     this.defaultProfile = resolveReliability(options.reliability, options.deliveryTimeoutMs);
     if (options.partitioner) this.partitioner = options.partitioner;
@@ -122,7 +124,17 @@ export class EventPipeline {
     descriptor: EventDescriptor,
     options: SendOptions,
   ): Maybe<PreparedRecord> {
-    const record = this.builder.fromEvent(event, descriptor, options);
+    const built = this.builder.fromEvent(event, descriptor, options);
+    if (built instanceof Promise)
+      return built.then((record) => this.finish(record, descriptor, options));
+    return this.finish(built, descriptor, options);
+  }
+
+  private finish(
+    record: OutgoingRecord,
+    descriptor: EventDescriptor,
+    options: SendOptions,
+  ): Maybe<PreparedRecord> {
     const compression = options.compression ?? descriptor.compression ?? this.options.compression;
     const profile = this.profileFor(options.reliability ?? descriptor.reliability);
     const prepared: PreparedRecord = { record, profile, compression, reserved: undefined };

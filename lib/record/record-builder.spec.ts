@@ -35,7 +35,11 @@ class Count {
 describe('RecordBuilder', () => {
   const accessor = new EventMetadataAccessor();
   const builder = new RecordBuilder(resolveSerializer('json'), resolveSerializer('string'), 200);
-  const build = (e: object, o = {}) => builder.fromEvent(e, accessor.get(e.constructor), o);
+  const build = (e: object, o = {}) => {
+    const record = builder.fromEvent(e, accessor.get(e.constructor), o);
+    if (record instanceof Promise) throw new Error('the built-in serializers build synchronously');
+    return record;
+  };
 
   it('builds topic, key, JSON value, decorator headers and an x-event-id', () => {
     const r = build(new OrderCreated('o-1', 2, 'acme'));

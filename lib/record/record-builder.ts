@@ -1,4 +1,8 @@
 import type { EventKey } from '../decorators/keyed-by.decorator.js';
+import type {
+  RegistryAwareSerializer,
+  SchemaRegistryApi,
+} from '../interfaces/schema-registry.interface.js';
 import type { Serializer } from '../interfaces/serializer.interface.js';
 import type { RawRecord, SendOptions } from '../interfaces/send-options.interface.js';
 import { EVENT_ID_HEADER } from '../kafka-producer.constants.js';
@@ -25,15 +29,30 @@ function rawBytes(data: unknown, topic: string, part: 'key' | 'value'): Buffer |
  * Turns an event (or a raw record) into an OutgoingRecord: topic, key, serialized key,
  * value and headers, the `x-event-id` header, and the size check. Everything that can be
  * wrong with the input fails here, before anything is sent.
+ *
+ * A serializer with a `prepare` step (the schema registry ones) is prepared for the topic
+ * first: the build waits for it the first time only, and is synchronous after that.
+ * Serializers that need a registry are bound to the producer's (`withRegistry`).
  */
 export class RecordBuilder {
-  constructor(
-    private readonly defaultSerializer: Serializer,
-    private readonly defaultKeySerializer: Serializer,
-    private readonly maxRequestSize: number,
-  ) {}
+  private readonly defaultSerializer: Serializer;
+  private readonly defaultKeySerializer: Serializer;
 
-  fromEvent(event: object, descriptor: EventDescriptor, options: SendOptions = {}): OutgoingRecord {
+  constructor(
+    defaultSerializer: Serializer,
+    defaultKeySerializer: Serializer,
+    private readonly maxRequestSize: number,
+    private readonly registry?: SchemaRegistryApi,
+  ) {
+    this.defaultSerializer = this.bind(defaultSerializer);
+    this.defaultKeySerializer = this.bind(defaultKeySerializer);
+  }
+
+  fromEvent(
+    event: object,
+    descriptor: EventDescriptor,
+    options: SendOptions = {},
+  ): OutgoingRecord | Promise<OutgoingRecord> {
     const topic = options.topic ?? descriptor.topic;
     assertTopicName(topic);
     if (options.partition !== undefined) assertPartition(options.partition);
@@ -47,17 +66,17 @@ export class RecordBuilder {
       options.serializer ?? descriptor.serializer,
       this.defaultSerializer,
     );
-    const key = Buffer.isBuffer(keyValue)
-      ? keyValue
-      : serializeWith(keySerializer, keyValue, { topic, part: 'key' });
-    const value = serializeWith(valueSerializer, descriptor.value(event), {
-      topic,
-      part: 'value',
-    });
+    const data = descriptor.value(event);
+    const waiting = this.prepared(topic, keySerializer, keyValue, valueSerializer, data);
+    if (waiting) return waiting.then(() => this.fromEvent(event, descriptor, options));
 
     const idBytes = uuidv7Bytes();
     const eventId = idBytes.toString('latin1');
     const headers: Record<string, Buffer> = { [EVENT_ID_HEADER]: idBytes };
+    const key = Buffer.isBuffer(keyValue)
+      ? keyValue
+      : serializeWith(keySerializer, keyValue, { topic, part: 'key', headers });
+    const value = serializeWith(valueSerializer, data, { topic, part: 'value', headers });
     for (const h of descriptor.headers) {
       const raw = (event as Record<string, unknown>)[h.property];
       const bytes = Buffer.isBuffer(raw)
@@ -107,7 +126,33 @@ export class RecordBuilder {
     ref: Parameters<typeof resolveSerializer>[0] | undefined,
     fallback: Serializer,
   ): Serializer {
-    return ref === undefined ? fallback : resolveSerializer(ref);
+    return ref === undefined ? fallback : this.bind(resolveSerializer(ref));
+  }
+
+  private bind(serializer: Serializer): Serializer {
+    return 'withRegistry' in serializer
+      ? (serializer as RegistryAwareSerializer).withRegistry(this.registry)
+      : serializer;
+  }
+
+  /** Undefined when key and value serializers are ready, else what to wait for. */
+  private prepared(
+    topic: string,
+    keySerializer: Serializer,
+    keyValue: EventKey | null,
+    valueSerializer: Serializer,
+    value: unknown,
+  ): Promise<unknown> | undefined {
+    const key =
+      keySerializer.prepare && keyValue !== null && !Buffer.isBuffer(keyValue)
+        ? keySerializer.prepare({ topic, part: 'key' })
+        : undefined;
+    const val =
+      valueSerializer.prepare && value !== null && value !== undefined
+        ? valueSerializer.prepare({ topic, part: 'value' })
+        : undefined;
+    if (key && val) return Promise.all([key, val]);
+    return key ?? val;
   }
 
   private finish(

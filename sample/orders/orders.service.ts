@@ -4,6 +4,7 @@ import { InjectProducer, ProducerService, type DeliveryReport } from '../../lib/
 import { OrderAudited } from '../audit/order-audited.event.js';
 import { OrderMetric } from '../metrics/order-metric.event.js';
 import type { CreateOrderDto } from './create-order.dto.js';
+import { OrderCreatedAvro } from './order-created-avro.event.js';
 import { OrderCreated } from './order-created.event.js';
 
 @Injectable()
@@ -16,13 +17,15 @@ export class OrdersService {
   ) {}
 
   /**
-   * Publishes OrderCreated (acks all), a metric (acks 0) and an audit record (the named
-   * 'audit' producer, acks 1); resolves with the order's report.
+   * Publishes OrderCreated (acks all), its Avro twin for schema-registry consumers, a metric
+   * (acks 0) and an audit record (the named 'audit' producer, acks 1); resolves with the
+   * order's report.
    */
   async create(dto: CreateOrderDto): Promise<{ orderId: string; delivery: DeliveryReport }> {
     const event = OrderCreated.of({ orderId: randomUUID(), ...dto });
     const delivery = await this.producer.send(event);
     await Promise.all([
+      this.producer.send(OrderCreatedAvro.from(event)),
       this.producer.send(OrderMetric.of('orders.created.count', ++this.created)),
       this.audit.send(OrderAudited.of(dto.tenantId, event.orderId)),
     ]);
