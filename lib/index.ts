@@ -19,6 +19,7 @@ export { ProducerNotConnectedError } from './errors/producer-not-connected.error
 export { RecordTooLargeError } from './errors/record-too-large.error.js';
 export { SendFailedError } from './errors/send-failed.error.js';
 export { SerializationError } from './errors/serialization.error.js';
+export { TlsError } from './errors/tls.error.js';
 export { UnknownTopicError } from './errors/unknown-topic.error.js';
 export { ValidationError, type PropertyViolation } from './errors/validation.error.js';
 

@@ -1,12 +1,20 @@
 import { Logger } from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
 import type { ReliabilityProfile } from '../../interfaces/reliability.interface.js';
+import { AuthenticationError } from '../../errors/authentication.error.js';
+import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
+import { TlsError } from '../../errors/tls.error.js';
 import { ProducerPool } from './producer-pool.js';
 
 /** A kafkajs stand-in whose producers record whether they are connected. */
 class FakeProducer {
   connected = false;
+  /** Connect attempts, and the error each one fails with while set. */
+  attempts = 0;
+  constructor(private readonly failWith?: Error) {}
   async connect() {
+    this.attempts++;
+    if (this.failWith) throw this.failWith;
     this.connected = true;
   }
   async disconnect() {
@@ -14,18 +22,18 @@ class FakeProducer {
   }
 }
 
-function pool(idempotentLanes?: number) {
+function pool(idempotentLanes?: number, attempts = 1, failWith?: Error) {
   const made: FakeProducer[] = [];
   const kafka = {
     producer: () => {
-      const producer = new FakeProducer();
+      const producer = new FakeProducer(failWith);
       made.push(producer);
       return producer as unknown as Producer;
     },
   } as unknown as Kafka;
   const policy = {
     brokers: ['localhost:9092'],
-    attempts: 1,
+    attempts,
     timeoutMs: 1000,
     maxInFlightRequests: 5,
     allowAutoTopicCreation: true,
@@ -99,5 +107,38 @@ describe('ProducerPool', () => {
     oneAgain.release();
     await p.disconnectAll();
     expect(made.some((m) => m.connected)).toBe(false);
+  });
+
+  it('gives up connecting at the first refused login or unverified certificate, with its typed error', async () => {
+    const sasl = Object.assign(new Error('SASL SCRAM SHA512 authentication failed'), {
+      name: 'KafkaJSSASLAuthenticationError',
+      retriable: false,
+    });
+    const tls = Object.assign(new Error('Connection error: self-signed certificate in chain'), {
+      name: 'KafkaJSConnectionError',
+      code: 'SELF_SIGNED_CERT_IN_CHAIN',
+      retriable: true,
+    });
+    for (const [error, type] of [
+      [sasl, AuthenticationError],
+      [tls, TlsError],
+    ] as const) {
+      const { pool: p, made } = pool(undefined, 5, error);
+      await expect(p.acquire(profile)).rejects.toBeInstanceOf(type);
+      expect(made[0].attempts).toBe(1);
+    }
+  });
+
+  it('retries any other connect failure up to its attempts, then fails with ProducerNotConnectedError', async () => {
+    const refused = Object.assign(new Error('Connection error: connect ECONNREFUSED'), {
+      name: 'KafkaJSConnectionError',
+      code: 'ECONNREFUSED',
+      retriable: true,
+    });
+    const { pool: p, made } = pool(undefined, 2, refused);
+    const error = await p.acquire(profile).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProducerNotConnectedError);
+    expect((error as ProducerNotConnectedError).retriable).toBe(true);
+    expect(made[0].attempts).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import type { ReliabilityProfile } from '../../interfaces/reliability.interface.
 import { Messages } from '../../kafka-producer.messages.js';
 import { withTimeout } from '../../utils/with-timeout.js';
 import { backoffMs, sleep } from '../../utils/backoff.js';
+import { connectFailure, isFatalConnectError } from './error-mapper.js';
 import { retryOptions } from './retry-policy.js';
 
 /** How the pool connects. */
@@ -213,12 +214,11 @@ export class ProducerPool {
         this.logger.warn(
           `connect attempt ${attempt}/${attempts} (${profile.id}) failed: ${String(error)}`,
         );
+        // Credentials, TLS, ACLs: another attempt meets the same answer.
+        if (isFatalConnectError(error)) break;
         if (attempt < attempts) await sleep(backoffMs(attempt, 200, 5000, 0));
       }
     }
-    const reason = lastError instanceof Error ? lastError.message : String(lastError);
-    throw new ProducerNotConnectedError(Messages.notConnected(brokers, reason), brokers, {
-      cause: lastError,
-    });
+    throw connectFailure(lastError, brokers);
   }
 }

@@ -1,9 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { toProducerError } from './error-mapper.js';
+import { connectFailure, toProducerError } from './error-mapper.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
 import { UnknownTopicError } from '../../errors/unknown-topic.error.js';
-import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
 import { Messages } from '../../kafka-producer.messages.js';
 import { backoffMs, sleep } from '../../utils/backoff.js';
 import { CREATE_CLUSTER, kafkajsMismatch } from './kafkajs-internals.js';
@@ -130,12 +129,7 @@ export class TopicMetadataCache {
         () => cluster,
         (error: unknown) => {
           this.cluster = undefined; // never cache a failed connect
-          const reason = error instanceof Error ? error.message : String(error);
-          throw new ProducerNotConnectedError(
-            Messages.notConnected(this.settings.brokers, reason),
-            this.settings.brokers,
-            { cause: error },
-          );
+          throw connectFailure(error, this.settings.brokers);
         },
       );
     }
