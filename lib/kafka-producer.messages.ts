@@ -4,7 +4,9 @@ function tlsHint(code: string): string {
     return "the broker's certificate is not issued for the host name the client connected to (the broker address, or ssl.servername)";
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
     return "the broker's certificate is expired or not yet valid";
-  if (code.startsWith('ERR_SSL_')) return 'the TLS handshake failed';
+  if (code.includes('_ALERT_'))
+    return 'the broker refused the handshake (a broker that requires a client certificate refuses a missing or untrusted one: ssl.cert and ssl.key, or ssl.pfx)';
+  if (code.startsWith('ERR_SSL_')) return 'the handshake failed (is the port a TLS listener?)';
   return "the broker's certificate is not signed by a CA the client trusts (ssl.ca)";
 }
 
@@ -40,7 +42,7 @@ export const Messages = {
   clusterAuthorization: (reason: string) =>
     `the principal is not authorized on the cluster (an idempotent producer needs WRITE on a topic or IDEMPOTENT_WRITE on the cluster): ${reason}`,
   tls: (broker: string | undefined, code: string, reason: string) =>
-    `TLS verification failed for broker ${broker ?? '(unknown)'} (${code}): ${tlsHint(code)}: ${reason}`,
+    `${code.startsWith('ERR_SSL_') ? 'TLS handshake' : 'TLS verification'} failed for broker ${broker ?? '(unknown)'} (${code}): ${tlsHint(code)}: ${reason}`,
   sendFailed: (topic: string, reason: string, retriable: boolean) =>
     `sending to ${topic} failed (${retriable ? 'retriable' : 'fatal'}): ${reason}`,
   invalidReliability: (spec: string) =>

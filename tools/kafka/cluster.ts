@@ -54,9 +54,10 @@ export interface KafkaClusterOptions {
    * When set, each node also gets a SASL_SSL client listener (`securePort`): TLS with a
    * broker certificate (SAN `localhost`, `127.0.0.1`) signed by a CA made for this cluster,
    * SCRAM-SHA-256/512 users created at format time plus a super user `admin`, unsecured
-   * OAUTHBEARER, and StandardAuthorizer with these ACLs (see security.ts and
-   * `KafkaCluster.security`). PLAINTEXT stays the internal listener. Costs about 3 s more
-   * at start (keytool). Default: no security.
+   * OAUTHBEARER, and StandardAuthorizer with these ACLs; with `clientCertificates`, also an
+   * SSL listener that requires a client certificate (`mutualTlsPort`). See security.ts and
+   * `KafkaCluster.security`. PLAINTEXT stays the internal listener. Costs about 3 s more at
+   * start (keytool). Default: no security.
    */
   security?: ClusterSecurityOptions;
   /** Keep dataDir on stop(). Default false. */
@@ -134,7 +135,14 @@ export class KafkaCluster {
     this.brokers = brokers;
     this.bootstrap = bootstrapOf(brokers);
     const secure = secureBootstrapOf(brokers);
-    if (security && secure) this.security = { ...security, bootstrap: secure };
+    const mutualTlsBootstrap = secureBootstrapOf(brokers, 'mutualTlsPort');
+    if (security && secure) {
+      this.security = {
+        ...security,
+        bootstrap: secure,
+        ...(mutualTlsBootstrap && { mutualTlsBootstrap }),
+      };
+    }
   }
 
   /**
@@ -161,7 +169,8 @@ export class KafkaCluster {
     const dataDir = prepareDataDir(options.dataDir);
     const advertise = options.externalAdvertisedPort;
     const secured = options.security !== undefined;
-    const perNode = 2 + (advertise ? 1 : 0) + (secured ? 1 : 0);
+    const mutualTls = (options.security?.clientCertificates?.length ?? 0) > 0;
+    const perNode = 2 + (advertise ? 1 : 0) + (secured ? 1 : 0) + (mutualTls ? 1 : 0);
     const ports = await freePorts(count * perNode);
     const specs: BrokerSpec[] = Array.from({ length: count }, (_, i) => {
       const own = ports.slice(perNode * i, perNode * (i + 1));
@@ -170,7 +179,8 @@ export class KafkaCluster {
         port: own[0],
         controllerPort: own[1],
         ...(advertise && { externalPort: own[2], externalAdvertisedPort: advertise(i + 1) }),
-        ...(secured && { securePort: own[perNode - 1] }),
+        ...(secured && { securePort: own[mutualTls ? perNode - 2 : perNode - 1] }),
+        ...(mutualTls && { mutualTlsPort: own[perNode - 1] }),
       };
     });
     let setup: Awaited<ReturnType<typeof prepareSecurity>> | undefined;

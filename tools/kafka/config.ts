@@ -13,6 +13,8 @@ export interface BrokerSpec {
   externalAdvertisedPort?: number;
   /** Port of the optional SASL_SSL client listener (see `security` in KafkaClusterOptions). */
   securePort?: number;
+  /** Port of the optional SSL listener that requires client certificates (mutual TLS). */
+  mutualTlsPort?: number;
 }
 
 /**
@@ -80,7 +82,8 @@ export function defaultBrokerConfig(brokerCount: number): Record<string, string>
  * replicate over it). A node with an `externalPort` also gets an EXTERNAL listener there that
  * advertises 127.0.0.1:`externalAdvertisedPort`, so clients bootstrapped through a proxy only
  * ever talk through proxies while replication stays direct. A node with a `securePort` also
- * gets a SASL_SSL listener there (its TLS, SASL and authorizer settings come in `config`).
+ * gets a SASL_SSL listener there (its TLS, SASL and authorizer settings come in `config`), and
+ * one with a `mutualTlsPort` an SSL listener there that requires a client certificate.
  */
 export function renderServerProperties(opts: {
   node: BrokerSpec;
@@ -91,7 +94,9 @@ export function renderServerProperties(opts: {
   const { node, all } = opts;
   const ext = node.externalPort;
   const extAdvertised = node.externalAdvertisedPort ?? ext;
-  const secure = node.securePort === undefined ? '' : `,SASL_SSL://127.0.0.1:${node.securePort}`;
+  const secure =
+    (node.securePort === undefined ? '' : `,SASL_SSL://127.0.0.1:${node.securePort}`) +
+    (node.mutualTlsPort === undefined ? '' : `,SSL://127.0.0.1:${node.mutualTlsPort}`);
   const fixed: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(node.id),
@@ -109,7 +114,8 @@ export function renderServerProperties(opts: {
     'listener.security.protocol.map':
       'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT' +
       (ext === undefined ? '' : ',EXTERNAL:PLAINTEXT') +
-      (secure ? ',SASL_SSL:SASL_SSL' : ''),
+      (node.securePort === undefined ? '' : ',SASL_SSL:SASL_SSL') +
+      (node.mutualTlsPort === undefined ? '' : ',SSL:SSL'),
     'log.dirs': opts.logDir,
   };
   const merged = { ...fixed, ...opts.config };
@@ -133,8 +139,11 @@ export function bootstrapOf(brokers: BrokerSpec[]): string {
   return brokers.map((b) => `127.0.0.1:${b.port}`).join(',');
 }
 
-/** The bootstrap string of the nodes' SASL_SSL listeners (undefined without them). */
-export function secureBootstrapOf(brokers: BrokerSpec[]): string | undefined {
-  if (brokers.some((b) => b.securePort === undefined)) return undefined;
-  return brokers.map((b) => `127.0.0.1:${b.securePort}`).join(',');
+/** The bootstrap string of the nodes' SASL_SSL (or mutual TLS) listeners, if they have them. */
+export function secureBootstrapOf(
+  brokers: BrokerSpec[],
+  listener: 'securePort' | 'mutualTlsPort' = 'securePort',
+): string | undefined {
+  if (brokers.some((b) => b[listener] === undefined)) return undefined;
+  return brokers.map((b) => `127.0.0.1:${b[listener]}`).join(',');
 }

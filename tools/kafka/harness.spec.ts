@@ -111,6 +111,20 @@ describe('security config', () => {
     expect(secureBootstrapOf([{ id: 1, port: 1, controllerPort: 2 }])).toBeUndefined();
   });
 
+  it('adds an SSL listener for mutual TLS when a node has a mutualTlsPort', () => {
+    const node = { ...nodes[0], mutualTlsPort: 9301 };
+    const lines = renderServerProperties({ node, all: [node], logDir: '/d', config: {} })
+      .trim()
+      .split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'listeners=PLAINTEXT://127.0.0.1:9001,CONTROLLER://127.0.0.1:9101,SASL_SSL://127.0.0.1:9201,SSL://127.0.0.1:9301',
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL',
+      ]),
+    );
+    expect(secureBootstrapOf([node], 'mutualTlsPort')).toBe('127.0.0.1:9301');
+  });
+
   it('turns ACL rules into one kafkajs entry per operation', () => {
     const entries = aclEntries([
       { user: 'alice', name: 'orders-', pattern: 'prefixed', operations: ['write', 'describe'] },

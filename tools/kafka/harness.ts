@@ -13,6 +13,7 @@ export {
 } from './cluster.js';
 export { runJava, type JavaResult, type RunJavaOptions } from './java.js';
 export {
+  mutualTlsClientConfig,
   secureClientConfig,
   SUPER_USER,
   type AclRule,

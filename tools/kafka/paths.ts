@@ -48,13 +48,6 @@ export function javaBin(): string {
   return candidate && existsSync(candidate) ? candidate : 'java';
 }
 
-/** JDK `keytool`: `$JAVA_HOME/bin/keytool` when JAVA_HOME is set, else `keytool` on PATH. */
-export function keytoolBin(): string {
-  const home = process.env.JAVA_HOME;
-  const candidate = home ? join(home, 'bin', 'keytool') : undefined;
-  return candidate && existsSync(candidate) ? candidate : 'keytool';
-}
-
 function jarsPresent(dir: string): boolean {
   if (!existsSync(dir)) return false;
   const jars = readdirSync(dir);

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs, { Kafka, logLevel, type AclEntry, type KafkaConfig } from 'kafkajs';
-import { createCertificateAuthority, createSignedKeystore, randomPassword } from './tls.js';
+import { KeytoolPlan, randomPassword } from './tls.js';
 
 // Node's ESM loader does not see these among kafkajs's CommonJS exports.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
@@ -35,6 +35,13 @@ export interface ClusterSecurityOptions {
   readonly users?: Readonly<Record<string, string>>;
   /** ACLs created once the cluster is up. Default none: only the super user may do anything. */
   readonly acls?: readonly AclRule[];
+  /**
+   * Common names of client certificates to make (signed by the cluster's CA, in PKCS12
+   * keystores); when there are any, each node also gets an SSL listener (`mutualTlsPort`)
+   * that requires a client certificate, whose principal is `User:CN=<name>`. About 2 s more
+   * of keytool at start. Default none (no such listener).
+   */
+  readonly clientCertificates?: readonly string[];
 }
 
 /** How to reach and log in to a secured cluster (part of ClusterState, plain JSON). */
@@ -49,6 +56,10 @@ export interface ClusterSecurity {
   readonly users: Readonly<Record<string, string>>;
   /** The ACLs created at start. */
   readonly acls: readonly AclRule[];
+  /** Bootstrap list of the mutual TLS listeners, when `clientCertificates` were asked for. */
+  readonly mutualTlsBootstrap?: string;
+  /** Each client certificate's PKCS12 keystore (for `ssl.pfx`) and its password, by name. */
+  readonly clientKeystores: Readonly<Record<string, { file: string; password: string }>>;
 }
 
 /** The super user the harness itself logs in as (ACLs, readiness of the secure listener). */
@@ -59,7 +70,7 @@ export const SECURE_LISTENER = 'SASL_SSL';
 
 /** TLS material and users of a cluster being set up. */
 export interface SecuritySetup {
-  readonly security: Omit<ClusterSecurity, 'bootstrap'>;
+  readonly security: Omit<ClusterSecurity, 'bootstrap' | 'mutualTlsBootstrap'>;
   /** server.properties entries shared by every node (listener ports are per node). */
   readonly brokerConfig: Record<string, string>;
   /** `kafka-storage format` arguments that create the SCRAM users. */
@@ -67,8 +78,8 @@ export interface SecuritySetup {
 }
 
 /**
- * Makes the CA and the brokers' keystore (SAN `localhost`, `127.0.0.1`) in `<dataDir>/tls`
- * with keytool (about 2-3 s of JVM runs), the users (and a super user `admin` with a random
+ * Makes the CA, the brokers' keystore (SAN `localhost`, `127.0.0.1`) and any client
+ * keystores in `<dataDir>/tls` with keytool (one JVM run, see tls.ts), the users (and a super user `admin` with a random
  * password) and the server.properties entries for the SASL_SSL listener and the authorizer.
  * The PLAINTEXT listener (controller, replication, the harness's readiness checks) keeps
  * `User:ANONYMOUS` as a super user: it is the cluster's internal listener, and KRaft needs
@@ -80,12 +91,23 @@ export async function prepareSecurity(
 ): Promise<SecuritySetup> {
   const dir = join(dataDir, 'tls');
   mkdirSync(dir, { recursive: true });
-  const ca = createCertificateAuthority(dir);
-  const keystore = await createSignedKeystore(dir, ca, {
+  const plan = new KeytoolPlan();
+  const ca = plan.certificateAuthority(dir);
+  const keystore = plan.signedKeystore(dir, ca, {
     alias: 'broker',
     commonName: 'localhost',
     subjectAltNames: ['localhost', 'ip:127.0.0.1'],
   });
+  const clients = options.clientCertificates ?? [];
+  const clientStores = clients.map((name, i) =>
+    plan.signedKeystore(dir, ca, {
+      alias: `client-${i}`,
+      commonName: name,
+      extendedKeyUsage: 'clientAuth',
+    }),
+  );
+  await plan.run();
+  const { pemFile } = ca;
   const users = { [SUPER_USER]: randomPassword(), ...options.users };
   for (const [name, password] of Object.entries(users)) checkCredential(name, password);
   const login = (module: string) => `${module} required;`;
@@ -106,6 +128,11 @@ export async function prepareSecurity(
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'super.users': `User:${SUPER_USER};User:ANONYMOUS`,
     'allow.everyone.if.no.acl.found': 'false',
+    ...(clients.length > 0 && {
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': pemFile,
+      'listener.name.ssl.ssl.client.auth': 'required',
+    }),
   };
   const formatArgs = Object.entries(users).flatMap(([name, password]) =>
     ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => [
@@ -113,9 +140,20 @@ export async function prepareSecurity(
       `${m}=[name=${name},password=${password}]`,
     ]),
   );
-  const { pemFile } = await ca;
+  const clientKeystores = Object.fromEntries(
+    clients.map((name, i) => [
+      name,
+      { file: clientStores[i].file, password: clientStores[i].password },
+    ]),
+  );
   return {
-    security: { caFile: pemFile, superUser: SUPER_USER, users, acls: options.acls ?? [] },
+    security: {
+      caFile: pemFile,
+      superUser: SUPER_USER,
+      users,
+      acls: options.acls ?? [],
+      clientKeystores,
+    },
     brokerConfig,
     formatArgs,
   };
@@ -159,6 +197,23 @@ export function secureClientConfig(
       mechanism === 'scram-sha-256'
         ? { mechanism, username, password }
         : { mechanism, username, password },
+  };
+}
+
+/**
+ * A kafkajs client config for the mutual TLS listener: the cluster's CA and the client
+ * certificate `name` (its PKCS12 keystore as `ssl.pfx`, with its `passphrase`).
+ */
+export function mutualTlsClientConfig(security: ClusterSecurity, name: string): KafkaConfig {
+  const keystore = security.clientKeystores[name];
+  if (!security.mutualTlsBootstrap || !keystore) throw new Error(`no client certificate ${name}`);
+  return {
+    brokers: security.mutualTlsBootstrap.split(','),
+    ssl: {
+      ca: [readFileSync(security.caFile, 'utf8')],
+      pfx: readFileSync(keystore.file),
+      passphrase: keystore.password,
+    },
   };
 }
 

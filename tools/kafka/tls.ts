@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { keytoolBin } from './paths.js';
+import { runJava } from './java.js';
+import { kafkaToolsDir } from './paths.js';
 
-/** A certificate authority made by {@link createCertificateAuthority}. */
+/** A certificate authority made by {@link KeytoolPlan.certificateAuthority}. */
 export interface CertificateAuthority {
   /** `CN` of the CA certificate. */
   readonly name: string;
@@ -24,7 +22,7 @@ export interface SignedKeystore {
   readonly certificateFile: string;
 }
 
-/** What {@link createSignedKeystore} puts in the certificate. */
+/** What {@link KeytoolPlan.signedKeystore} puts in the certificate. */
 export interface CertificateSpec {
   /** Keystore alias and file name prefix. */
   readonly alias: string;
@@ -39,108 +37,123 @@ export interface CertificateSpec {
 const VALIDITY_DAYS = '30';
 const KEY = ['-keyalg', 'EC', '-groupname', 'secp256r1'];
 
-async function keytool(args: string[]): Promise<void> {
-  try {
-    await promisify(execFile)(keytoolBin(), args, { timeout: 60_000 });
-  } catch (err) {
-    const e = err as Error & { stdout?: string; stderr?: string };
-    // args hold keystore passwords: name the subcommand only.
-    throw new Error(`keytool ${args[0]} failed: ${e.stderr || e.stdout || e.message}`);
-  }
-}
-
 /** A random password for a keystore (hex: no character keytool or a properties file treats specially). */
 export function randomPassword(): string {
   return randomBytes(12).toString('hex');
 }
 
 /**
- * Makes a self-signed CA (EC P-256, valid 30 days) with JDK `keytool` in `dir`: a PKCS12
- * keystore `<file>.p12` for signing and its certificate as PEM, `<file>.pem`. Two JVM runs.
+ * keytool commands to run together in one JVM (tools/kafka/Keytool.java): add CAs and the
+ * keystores they sign, then {@link run}. The files exist once `run` resolves. Keys are EC
+ * P-256, certificates valid 30 days.
  */
+export class KeytoolPlan {
+  private readonly commands: string[][] = [];
+
+  /** A self-signed CA in `dir`: `<file>.p12` (for signing) and its certificate, `<file>.pem`. */
+  certificateAuthority(dir: string, name = 'kafka-harness-ca', file = 'ca'): CertificateAuthority {
+    const ca = {
+      name,
+      keystore: join(dir, `${file}.p12`),
+      password: randomPassword(),
+      pemFile: join(dir, `${file}.pem`),
+    };
+    const store = ['-keystore', ca.keystore, '-storetype', 'PKCS12', '-storepass', ca.password];
+    this.commands.push(
+      [
+        '-genkeypair',
+        '-alias',
+        'ca',
+        ...KEY,
+        '-dname',
+        `CN=${name}`,
+        '-ext',
+        'bc:c',
+        '-validity',
+        VALIDITY_DAYS,
+        ...store,
+      ],
+      ['-exportcert', '-rfc', '-alias', 'ca', '-file', ca.pemFile, ...store],
+    );
+    return ca;
+  }
+
+  /**
+   * A key pair in a PKCS12 keystore `<alias>.p12` in `dir` whose certificate `ca` signs (with
+   * the spec's subjectAltNames and extendedKeyUsage); the keystore also holds the CA
+   * certificate, so the key's chain is leaf, CA.
+   */
+  signedKeystore(dir: string, ca: CertificateAuthority, spec: CertificateSpec): SignedKeystore {
+    const keystore = {
+      file: join(dir, `${spec.alias}.p12`),
+      password: randomPassword(),
+      certificateFile: join(dir, `${spec.alias}.pem`),
+    };
+    const csr = join(dir, `${spec.alias}.csr`);
+    const store = ['-keystore', keystore.file, '-storetype', 'PKCS12'];
+    const own = [...store, '-storepass', keystore.password];
+    const alias = ['-alias', spec.alias];
+    const san = spec.subjectAltNames ?? [];
+    this.commands.push(
+      [
+        '-genkeypair',
+        ...alias,
+        ...KEY,
+        '-dname',
+        `CN=${spec.commonName}`,
+        '-validity',
+        VALIDITY_DAYS,
+        ...own,
+      ],
+      ['-certreq', ...alias, '-file', csr, ...own],
+      [
+        '-gencert',
+        '-alias',
+        'ca',
+        '-keystore',
+        ca.keystore,
+        '-storepass',
+        ca.password,
+        '-infile',
+        csr,
+        '-outfile',
+        keystore.certificateFile,
+        '-rfc',
+        '-validity',
+        VALIDITY_DAYS,
+        ...(san.length > 0
+          ? ['-ext', `SAN=${san.map((n) => (n.startsWith('ip:') ? n : `dns:${n}`)).join(',')}`]
+          : []),
+        '-ext',
+        `EKU=${spec.extendedKeyUsage ?? 'serverAuth'}`,
+      ],
+      // With the CA trusted in the keystore, the signed reply installs as the chain leaf, CA.
+      ['-importcert', '-noprompt', '-alias', 'ca', '-file', ca.pemFile, ...own],
+      ['-importcert', '-noprompt', ...alias, '-file', keystore.certificateFile, ...own],
+    );
+    return keystore;
+  }
+
+  /** Runs the commands in order in one JVM (about 1 s to start and compile, then fast). */
+  async run(): Promise<void> {
+    const stdin = this.commands.map((argv) => `${argv.join('\t')}\n`).join('');
+    this.commands.length = 0;
+    await runJava([join(kafkaToolsDir(), 'Keytool.java')], {
+      stdin,
+      jvmArgs: ['-Xmx256m', '--add-exports', 'java.base/sun.security.tools.keytool=ALL-UNNAMED'],
+      timeoutMs: 60_000,
+    });
+  }
+}
+
+/** A CA of its own in `dir` (one JVM run), e.g. one that did not sign a cluster's brokers. */
 export async function createCertificateAuthority(
   dir: string,
   name = 'kafka-harness-ca',
   file = 'ca',
 ): Promise<CertificateAuthority> {
-  const keystore = join(dir, `${file}.p12`);
-  const pemFile = join(dir, `${file}.pem`);
-  const password = randomPassword();
-  const store = ['-keystore', keystore, '-storetype', 'PKCS12', '-storepass', password];
-  await keytool([
-    '-genkeypair',
-    '-alias',
-    'ca',
-    ...KEY,
-    '-dname',
-    `CN=${name}`,
-    '-ext',
-    'bc:c',
-    '-validity',
-    VALIDITY_DAYS,
-    ...store,
-  ]);
-  await keytool(['-exportcert', '-rfc', '-alias', 'ca', '-file', pemFile, ...store]);
-  return { name, keystore, password, pemFile };
-}
-
-/**
- * Makes a key pair in a PKCS12 keystore in `dir`, has `ca` sign its certificate (with the
- * given subjectAltNames and extendedKeyUsage, valid 30 days) and installs the signed chain
- * (leaf, CA) in the keystore. The key pair can be made while the CA is still being made:
- * pass `ca` as a promise. Four JVM runs, the first in parallel with the CA's.
- */
-export async function createSignedKeystore(
-  dir: string,
-  ca: CertificateAuthority | Promise<CertificateAuthority>,
-  spec: CertificateSpec,
-): Promise<SignedKeystore> {
-  const file = join(dir, `${spec.alias}.p12`);
-  const csr = join(dir, `${spec.alias}.csr`);
-  const certificateFile = join(dir, `${spec.alias}.pem`);
-  const password = randomPassword();
-  const store = ['-keystore', file, '-storetype', 'PKCS12', '-storepass', password];
-  const alias = ['-alias', spec.alias];
-  await keytool([
-    '-genkeypair',
-    ...alias,
-    ...KEY,
-    '-dname',
-    `CN=${spec.commonName}`,
-    '-validity',
-    VALIDITY_DAYS,
-    ...store,
-  ]);
-  await keytool(['-certreq', ...alias, '-file', csr, ...store]);
-  const authority = await ca;
-  const san = spec.subjectAltNames ?? [];
-  await keytool([
-    '-gencert',
-    '-alias',
-    'ca',
-    '-keystore',
-    authority.keystore,
-    '-storepass',
-    authority.password,
-    '-infile',
-    csr,
-    '-outfile',
-    certificateFile,
-    '-rfc',
-    '-validity',
-    VALIDITY_DAYS,
-    ...(san.length > 0
-      ? ['-ext', `SAN=${san.map((n) => (n.startsWith('ip:') ? n : `dns:${n}`)).join(',')}`]
-      : []),
-    '-ext',
-    `EKU=${spec.extendedKeyUsage ?? 'serverAuth'}`,
-  ]);
-  // The reply as a chain (leaf, then CA) installs without the CA being trusted in the store.
-  const chain = join(dir, `${spec.alias}-chain.pem`);
-  writeFileSync(
-    chain,
-    readFileSync(certificateFile, 'utf8') + readFileSync(authority.pemFile, 'utf8'),
-  );
-  await keytool(['-importcert', '-noprompt', ...alias, '-file', chain, ...store]);
-  return { file, password, certificateFile };
+  const plan = new KeytoolPlan();
+  const ca = plan.certificateAuthority(dir, name, file);
+  await plan.run();
+  return ca;
 }

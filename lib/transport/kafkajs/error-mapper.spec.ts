@@ -75,7 +75,8 @@ describe('toProducerError', () => {
       ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', /not signed by a CA the client trusts/],
       ['ERR_TLS_CERT_ALTNAME_INVALID', /not issued for the host name the client connected to/],
       ['CERT_HAS_EXPIRED', /expired or not yet valid/],
-      ['ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', /the TLS handshake failed/],
+      ['ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', /refused the handshake .*client certificate/],
+      ['ERR_SSL_WRONG_VERSION_NUMBER', /the handshake failed \(is the port a TLS listener\?\)/],
     ];
     for (const [code, hint] of cases) {
       const socket = kafkajsError('KafkaJSConnectionError', {
@@ -88,7 +89,10 @@ describe('toProducerError', () => {
       const mapped = toProducerError(wrapped, 't');
       expect(mapped).toBeInstanceOf(TlsError);
       expect(mapped).toMatchObject({ retriable: false, code, broker: '127.0.0.1:9093' });
-      expect(mapped.message).toMatch(/^TLS verification failed for broker 127\.0\.0\.1:9093/);
+      const title = code.startsWith('ERR_SSL_') ? 'TLS handshake' : 'TLS verification';
+      expect(mapped.message).toMatch(
+        new RegExp(`^${title} failed for broker 127\\.0\\.0\\.1:9093`),
+      );
       expect(mapped.message).toMatch(hint);
     }
   });
