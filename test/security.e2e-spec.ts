@@ -26,6 +26,7 @@ import {
   SUPER_USER,
   type ClusterSecurity,
 } from '../tools/kafka/harness.js';
+import { warmUpGroupCoordinator } from './global-setup.js';
 import { ChildScript, exited } from './support/child-script.js';
 import { createTopic, uniqueTopic } from './support/kafka-env.js';
 import { errorTexts, LogCapture } from './support/log-capture.js';
@@ -171,6 +172,7 @@ describe('security on a real broker: TLS, SASL/SCRAM, OAUTHBEARER and ACLs', () 
     for (const topic of [okTopic, readOnlyTopic, hiddenTopic]) {
       await createTopic(security.bootstrap.split(','), topic, 2, 1, admin());
     }
+    await warmUpGroupCoordinator(security.bootstrap.split(','), admin());
     const serverProperties = readFileSync(join(cluster.dataDir, 'node-1', 'server.properties'));
     const keystorePassword = /ssl\.keystore\.password=(\w+)/.exec(serverProperties.toString())![1];
     secrets = [
