@@ -9,7 +9,7 @@ import {
   renderServerProperties,
   secureBootstrapOf,
 } from './config.js';
-import { aclEntries } from './security.js';
+import { aclEntries, prepareSecurity } from './security.js';
 import { consoleTokens, formatterProperties, parseConsoleOutput } from './console-output.js';
 import { firstErrors, freePorts, isAlive } from './os-utils.js';
 import { repoRoot } from './paths.js';
@@ -123,6 +123,18 @@ describe('security config', () => {
       ]),
     );
     expect(secureBootstrapOf([node], 'mutualTlsPort')).toBe('127.0.0.1:9301');
+  });
+
+  it('refuses a SCRAM user name or password that kafka-storage could not parse, before any keytool run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-security-'));
+    try {
+      await expect(prepareSecurity(dir, { users: { alice: 'pass,word]' } })).rejects.toThrow(
+        /may only hold \[A-Za-z0-9._@-\] \(user "alice"\)/,
+      );
+      expect(existsSync(join(dir, 'tls'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('turns ACL rules into one kafkajs entry per operation', () => {

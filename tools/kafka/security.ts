@@ -27,8 +27,9 @@ export interface AclRule {
 
 /**
  * Turns on security for {@link KafkaClusterOptions.security}: each node gets a SASL_SSL
- * listener for clients (TLS with a certificate signed by a CA made for the cluster, SCRAM-SHA-256,
- * SCRAM-SHA-512 and unsecured OAUTHBEARER) and Kafka's StandardAuthorizer.
+ * listener for clients (TLS with a certificate signed by a CA made for the cluster,
+ * SCRAM-SHA-256, SCRAM-SHA-512 and unsecured OAUTHBEARER), optionally an SSL listener that
+ * requires client certificates, and Kafka's StandardAuthorizer.
  */
 export interface ClusterSecurityOptions {
   /** SCRAM users (name → password), each with SCRAM-SHA-256 and -512 credentials. Default none. */
@@ -38,8 +39,8 @@ export interface ClusterSecurityOptions {
   /**
    * Common names of client certificates to make (signed by the cluster's CA, in PKCS12
    * keystores); when there are any, each node also gets an SSL listener (`mutualTlsPort`)
-   * that requires a client certificate, whose principal is `User:CN=<name>`. About 2 s more
-   * of keytool at start. Default none (no such listener).
+   * that requires a client certificate, whose principal is `User:CN=<name>`. Default none
+   * (no such listener).
    */
   readonly clientCertificates?: readonly string[];
 }
@@ -79,8 +80,9 @@ export interface SecuritySetup {
 
 /**
  * Makes the CA, the brokers' keystore (SAN `localhost`, `127.0.0.1`) and any client
- * keystores in `<dataDir>/tls` with keytool (one JVM run, see tls.ts), the users (and a super user `admin` with a random
- * password) and the server.properties entries for the SASL_SSL listener and the authorizer.
+ * keystores in `<dataDir>/tls` with keytool (one JVM run, see tls.ts), the users (and a
+ * super user `admin` with a random password) and the server.properties entries for the
+ * SASL_SSL (and mutual TLS) listener and the authorizer.
  * The PLAINTEXT listener (controller, replication, the harness's readiness checks) keeps
  * `User:ANONYMOUS` as a super user: it is the cluster's internal listener, and KRaft needs
  * the brokers' and controllers' own principal to be a super user.
@@ -89,6 +91,8 @@ export async function prepareSecurity(
   dataDir: string,
   options: ClusterSecurityOptions,
 ): Promise<SecuritySetup> {
+  const users = { [SUPER_USER]: randomPassword(), ...options.users };
+  for (const [name, password] of Object.entries(users)) checkCredential(name, password);
   const dir = join(dataDir, 'tls');
   mkdirSync(dir, { recursive: true });
   const plan = new KeytoolPlan();
@@ -108,8 +112,6 @@ export async function prepareSecurity(
   );
   await plan.run();
   const { pemFile } = ca;
-  const users = { [SUPER_USER]: randomPassword(), ...options.users };
-  for (const [name, password] of Object.entries(users)) checkCredential(name, password);
   const login = (module: string) => `${module} required;`;
   const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule';
   const listener = `listener.name.${SECURE_LISTENER.toLowerCase()}`;
