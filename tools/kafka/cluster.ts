@@ -56,8 +56,8 @@ export interface KafkaClusterOptions {
    * SCRAM-SHA-256/512 users created at format time plus a super user `admin`, unsecured
    * OAUTHBEARER, and StandardAuthorizer with these ACLs; with `clientCertificates`, also an
    * SSL listener that requires a client certificate (`mutualTlsPort`). See security.ts and
-   * `KafkaCluster.security`. PLAINTEXT stays the internal listener. Costs about 3 s more at
-   * start (keytool). Default: no security.
+   * `KafkaCluster.security`. PLAINTEXT stays the internal listener. Costs one keytool JVM
+   * run (about 2 s) and the ACLs at start. Default: no security.
    */
   security?: ClusterSecurityOptions;
   /** Keep dataDir on stop(). Default false. */
