@@ -24,6 +24,7 @@ export {
 } from './errors/schema-registry.error.js';
 export { SendFailedError } from './errors/send-failed.error.js';
 export { SerializationError } from './errors/serialization.error.js';
+export { TlsError } from './errors/tls.error.js';
 export { UnknownTopicError } from './errors/unknown-topic.error.js';
 export { ValidationError, type PropertyViolation } from './errors/validation.error.js';
 

@@ -4,7 +4,8 @@ import type { SendObserver } from './observability/send-observer.js';
 import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
 import { DEFAULT_PRODUCER_NAME, LOGGER_CONTEXT } from './kafka-producer.constants.js';
-import { resolveOptions } from './kafka-producer.options.js';
+import { Messages } from './kafka-producer.messages.js';
+import { describeOptions, resolveOptions } from './kafka-producer.options.js';
 import { NO_OUTBOX, OutboxPlugin, type OutboxSource } from './outbox/outbox-plugin.js';
 import { unitOfWorkStaging } from './outbox/unit-of-work.js';
 import { KafkajsTransport } from './transport/kafkajs/kafkajs-transport.js';
@@ -29,6 +30,7 @@ export function createProducer(
   const logger = new Logger(
     name === DEFAULT_PRODUCER_NAME ? LOGGER_CONTEXT : `${LOGGER_CONTEXT}:${name}`,
   );
+  logger.debug(Messages.options(describeOptions(resolved)));
   const engine = new ProducerEngine({
     options: resolved,
     logger,

@@ -1,3 +1,15 @@
+/** What a TLS failure's code means, in the terms of the client's `ssl` options. */
+function tlsHint(code: string): string {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH')
+    return "the broker's certificate is not issued for the host name the client connected to (the broker address, or ssl.servername)";
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return "the broker's certificate is expired or not yet valid";
+  if (code.includes('_ALERT_'))
+    return 'the broker refused the handshake (a broker that requires a client certificate refuses a missing or untrusted one: ssl.cert and ssl.key, or ssl.pfx)';
+  if (code.startsWith('ERR_SSL_')) return 'the handshake failed (is the port a TLS listener?)';
+  return "the broker's certificate is not signed by a CA the client trusts (ssl.ca)";
+}
+
 /** Every user-facing message text of the module, in one place. */
 export const Messages = {
   invalidEvent: (got: string) =>
@@ -27,6 +39,10 @@ export const Messages = {
   authentication: (reason: string) => `authentication with the Kafka cluster failed: ${reason}`,
   authorization: (topic: string, reason: string) =>
     `the principal may not write to topic ${topic}: ${reason}`,
+  clusterAuthorization: (reason: string) =>
+    `the principal is not authorized on the cluster (an idempotent producer needs WRITE on a topic or IDEMPOTENT_WRITE on the cluster): ${reason}`,
+  tls: (broker: string | undefined, code: string, reason: string) =>
+    `${code.startsWith('ERR_SSL_') ? 'TLS handshake' : 'TLS verification'} failed for broker ${broker ?? '(unknown)'} (${code}): ${tlsHint(code)}: ${reason}`,
   sendFailed: (topic: string, reason: string, retriable: boolean) =>
     `sending to ${topic} failed (${retriable ? 'retriable' : 'fatal'}): ${reason}`,
   invalidReliability: (spec: string) =>
@@ -45,5 +61,6 @@ export const Messages = {
   metadataTimeout: (topic: string, ms: number) =>
     `no partition metadata for topic ${topic} within maxBlockMs (${ms} ms)`,
   abandoned: 'the producer shut down before this record was sent',
+  options: (described: string) => `producer options (secrets redacted): ${described}`,
   noOutbox: 'this producer has no outbox: set the outbox option of KafkaProducerModule.forRoot',
 } as const;

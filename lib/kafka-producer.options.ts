@@ -7,6 +7,7 @@ import type { PartitionerFn } from './partitioning/partitioner.js';
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
 import type { OutboxOptions } from './interfaces/outbox-options.interface.js';
 import { DEFAULT_MAX_REQUEST_SIZE } from './kafka-producer.constants.js';
+import { redact } from './utils/redact.js';
 
 /** Module options with every default filled in. */
 export interface ResolvedProducerOptions {
@@ -74,4 +75,13 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30000,
     schemaRegistry: options.schemaRegistry,
   };
+}
+
+/**
+ * The options as one JSON text that is safe to log: SASL passwords and tokens, TLS keys,
+ * certificates and passphrases are `[redacted]`, functions `[function]`, class instances
+ * (stores, listeners) their class name (see utils/redact.ts).
+ */
+export function describeOptions(options: ResolvedProducerOptions): string {
+  return JSON.stringify(redact(options));
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import type { KafkaCluster } from '../tools/kafka/cluster.js';
 import type { SchemaRegistryServer } from '../tools/registry/server.js';
 
@@ -57,10 +57,19 @@ async function startKafka(): Promise<void> {
 /**
  * A fresh broker creates __consumer_offsets on the first group join and answers
  * "coordinator is loading" meanwhile, which kafkajs consumers do not survive. Join one
- * throwaway group here, retrying, so that tests' consumers find a ready coordinator.
+ * throwaway group here, retrying, so that tests' consumers find a ready coordinator. Specs
+ * that start a broker of their own call it too (`client`: TLS and SASL options).
  */
-async function warmUpGroupCoordinator(brokers: string[]): Promise<void> {
-  const kafka = new Kafka({ clientId: 'e2e-warm-up', brokers, logLevel: logLevel.NOTHING });
+export async function warmUpGroupCoordinator(
+  brokers: string[],
+  client: Partial<KafkaConfig> = {},
+): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'e2e-warm-up',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    ...client,
+  });
   const deadline = Date.now() + 60_000;
   for (;;) {
     // No restart after a crash: kafkajs would restart a crashed runner on a timer even after

@@ -1,7 +1,10 @@
 import { Messages } from '../kafka-producer.messages.js';
 import { KafkaProducerError } from './kafka-producer.error.js';
 
-/** The principal may not write to the topic (ACLs). Fatal. */
+/**
+ * The principal may not write to the topic (ACLs), or, with `topic` empty, may not use the
+ * cluster as it asked (an idempotent producer whose principal may write no topic). Fatal.
+ */
 export class AuthorizationError extends KafkaProducerError {
   readonly retriable = false;
 
@@ -10,6 +13,9 @@ export class AuthorizationError extends KafkaProducerError {
     reason: string,
     cause?: unknown,
   ) {
-    super(Messages.authorization(topic, reason), cause);
+    super(
+      topic ? Messages.authorization(topic, reason) : Messages.clusterAuthorization(reason),
+      cause,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { parseBrokers } from '../../tools/kafka/config.js';
 
 /**
@@ -30,14 +30,21 @@ export function uniqueTopic(prefix = 'test'): string {
  * Creates a topic with an explicit partition count (auto-creation would use the broker default
  * of 3) and waits until every partition has a leader, so the first produce does not race the
  * creation. Does nothing if the topic already exists with a leader on every partition.
+ * `client` adds kafkajs client options (`ssl`, `sasl`) for a secured listener.
  */
 export async function createTopic(
   brokers: string[],
   topic: string,
   partitions: number,
   replicationFactor = 1,
+  client: Partial<KafkaConfig> = {},
 ): Promise<void> {
-  const admin = new Kafka({ clientId: 'e2e-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'e2e-admin',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    ...client,
+  }).admin();
   await admin.connect();
   try {
     await admin.createTopics({

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 
 /** One record as an independent consumer read it back. */
@@ -27,14 +27,24 @@ interface BatchContext {
  * Reads `count` records of `topics` from the beginning with a fresh kafkajs consumer group
  * (no state shared with the producer under test), then waits `settleMs` more to catch
  * records that should not be there. Rejects if fewer than `count` arrive within `timeoutMs`.
+ * `client` adds kafkajs client options (`ssl`, `sasl`) for a secured listener.
  */
 export async function readTopic(
   brokers: string[],
   topics: string | string[],
   count: number,
-  { timeoutMs = 60_000, settleMs = 500 } = {},
+  {
+    timeoutMs = 60_000,
+    settleMs = 500,
+    client = {},
+  }: { timeoutMs?: number; settleMs?: number; client?: Partial<KafkaConfig> } = {},
 ): Promise<ReadRecord[]> {
-  const kafka = new Kafka({ clientId: 'e2e-reader', brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'e2e-reader',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    ...client,
+  });
   const consumer = kafka.consumer({
     groupId: `e2e-reader-${randomBytes(6).toString('hex')}`,
     maxWaitTimeInMs: 100,
@@ -91,8 +101,17 @@ function batchFields(message: { offset: string; batchContext?: BatchContext }) {
 }
 
 /** Sum of the high watermarks of a topic's partitions: how many records it holds. */
-export async function topicRecordCount(brokers: string[], topic: string): Promise<number> {
-  const admin = new Kafka({ clientId: 'e2e-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+export async function topicRecordCount(
+  brokers: string[],
+  topic: string,
+  client: Partial<KafkaConfig> = {},
+): Promise<number> {
+  const admin = new Kafka({
+    clientId: 'e2e-admin',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    ...client,
+  }).admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);

@@ -8,6 +8,7 @@ import {
   defaultBrokerConfig,
   randomClusterId,
   renderServerProperties,
+  secureBootstrapOf,
   type BrokerSpec,
 } from './config.js';
 import { runJava } from './java.js';
@@ -23,6 +24,12 @@ import {
 } from './os-utils.js';
 import { ensureKafkaJars, javaBin, kafkaToolsDir } from './paths.js';
 import { brokerAnswers } from './readiness.js';
+import {
+  applyAcls,
+  prepareSecurity,
+  type ClusterSecurity,
+  type ClusterSecurityOptions,
+} from './security.js';
 import { startWatchdog } from './watchdog.js';
 
 /** Options for {@link KafkaCluster.start}. */
@@ -43,6 +50,16 @@ export interface KafkaClusterOptions {
    * readiness, `bootstrap`) stays direct. Default: no EXTERNAL listener.
    */
   externalAdvertisedPort?: (brokerId: number) => number;
+  /**
+   * When set, each node also gets a SASL_SSL client listener (`securePort`): TLS with a
+   * broker certificate (SAN `localhost`, `127.0.0.1`) signed by a CA made for this cluster,
+   * SCRAM-SHA-256/512 users created at format time plus a super user `admin`, unsecured
+   * OAUTHBEARER, and StandardAuthorizer with these ACLs; with `clientCertificates`, also an
+   * SSL listener that requires a client certificate (`mutualTlsPort`). See security.ts and
+   * `KafkaCluster.security`. PLAINTEXT stays the internal listener. Costs one keytool JVM
+   * run (about 2 s) and the ACLs at start. Default: no security.
+   */
+  security?: ClusterSecurityOptions;
   /** Keep dataDir on stop(). Default false. */
   keepData?: boolean;
   /** How long to wait for each broker to answer metadata. Default 90 s. */
@@ -69,6 +86,8 @@ export interface ClusterState {
   heapMb: number;
   keepData: boolean;
   brokers: BrokerInfo[];
+  /** Set when the cluster was started with `security`. */
+  security?: ClusterSecurity;
 }
 
 /** Marks our brokers' command lines so a pid from a state file can be checked before a signal. */
@@ -96,6 +115,11 @@ function installExitHook(): void {
 export class KafkaCluster {
   readonly bootstrap: string;
   readonly brokers: BrokerInfo[];
+  /**
+   * The SASL_SSL listeners' bootstrap, CA file, users and ACLs, when started with `security`
+   * (`secureClientConfig(cluster.security, { user })` makes a kafkajs config from it).
+   */
+  readonly security?: ClusterSecurity;
   /** Pid of the process that kills our brokers if this process dies first (see watchdog.ts). */
   private watchdogPid?: number;
 
@@ -104,11 +128,21 @@ export class KafkaCluster {
     readonly clusterId: string,
     brokers: BrokerInfo[],
     private readonly opts: Required<
-      Omit<KafkaClusterOptions, 'brokerConfig' | 'dataDir' | 'externalAdvertisedPort'>
+      Omit<KafkaClusterOptions, 'brokerConfig' | 'dataDir' | 'externalAdvertisedPort' | 'security'>
     >,
+    security?: Omit<ClusterSecurity, 'bootstrap'>,
   ) {
     this.brokers = brokers;
     this.bootstrap = bootstrapOf(brokers);
+    const secure = secureBootstrapOf(brokers);
+    const mutualTlsBootstrap = secureBootstrapOf(brokers, 'mutualTlsPort');
+    if (security && secure) {
+      this.security = {
+        ...security,
+        bootstrap: secure,
+        ...(mutualTlsBootstrap && { mutualTlsBootstrap }),
+      };
+    }
   }
 
   /**
@@ -134,30 +168,53 @@ export class KafkaCluster {
     const classpath = await ensureKafkaJars();
     const dataDir = prepareDataDir(options.dataDir);
     const advertise = options.externalAdvertisedPort;
-    const perNode = advertise ? 3 : 2;
+    const secured = options.security !== undefined;
+    const mutualTls = (options.security?.clientCertificates?.length ?? 0) > 0;
+    const perNode = 2 + (advertise ? 1 : 0) + (secured ? 1 : 0) + (mutualTls ? 1 : 0);
     const ports = await freePorts(count * perNode);
-    const specs: BrokerSpec[] = Array.from({ length: count }, (_, i) => ({
-      id: i + 1,
-      port: ports[perNode * i],
-      controllerPort: ports[perNode * i + 1],
-      ...(advertise && {
-        externalPort: ports[perNode * i + 2],
-        externalAdvertisedPort: advertise(i + 1),
-      }),
-    }));
-    const config = { ...defaultBrokerConfig(count), ...options.brokerConfig };
-    const cluster = new KafkaCluster(dataDir, randomClusterId(), specs, {
-      brokers: count,
-      heapMb: options.heapMb ?? 512,
-      keepData: options.keepData ?? false,
-      readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
-      stopTimeoutMs: options.stopTimeoutMs ?? 15_000,
-      detached: options.detached ?? false,
+    const specs: BrokerSpec[] = Array.from({ length: count }, (_, i) => {
+      const own = ports.slice(perNode * i, perNode * (i + 1));
+      return {
+        id: i + 1,
+        port: own[0],
+        controllerPort: own[1],
+        ...(advertise && { externalPort: own[2], externalAdvertisedPort: advertise(i + 1) }),
+        ...(secured && { securePort: own[mutualTls ? perNode - 2 : perNode - 1] }),
+        ...(mutualTls && { mutualTlsPort: own[perNode - 1] }),
+      };
     });
+    let setup: Awaited<ReturnType<typeof prepareSecurity>> | undefined;
     try {
-      await Promise.all(specs.map((b) => cluster.format(b, specs, config)));
+      setup = options.security && (await prepareSecurity(dataDir, options.security));
+    } catch (err) {
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+    const config = {
+      ...defaultBrokerConfig(count),
+      ...setup?.brokerConfig,
+      ...options.brokerConfig,
+    };
+    const cluster = new KafkaCluster(
+      dataDir,
+      randomClusterId(),
+      specs,
+      {
+        brokers: count,
+        heapMb: options.heapMb ?? 512,
+        keepData: options.keepData ?? false,
+        readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
+        stopTimeoutMs: options.stopTimeoutMs ?? 15_000,
+        detached: options.detached ?? false,
+      },
+      setup?.security,
+    );
+    try {
+      const formatArgs = setup?.formatArgs ?? [];
+      await Promise.all(specs.map((b) => cluster.format(b, specs, config, formatArgs)));
       for (const b of specs) cluster.spawnNode(b, classpath);
       await cluster.waitUntilReady();
+      if (cluster.security) await applyAcls(cluster.security);
       return cluster;
     } catch (err) {
       await cluster.stop({ timeoutMs: 0 });
@@ -171,21 +228,27 @@ export class KafkaCluster {
    */
   static attach(state: ClusterState): KafkaCluster {
     const brokers = state.brokers.map((b) => ({ ...b }));
-    const cluster = new KafkaCluster(state.dataDir, state.clusterId, brokers, {
-      brokers: brokers.length,
-      heapMb: state.heapMb,
-      keepData: state.keepData,
-      readyTimeoutMs: 90_000,
-      stopTimeoutMs: 15_000,
-      detached: true,
-    });
+    const cluster = new KafkaCluster(
+      state.dataDir,
+      state.clusterId,
+      brokers,
+      {
+        brokers: brokers.length,
+        heapMb: state.heapMb,
+        keepData: state.keepData,
+        readyTimeoutMs: 90_000,
+        stopTimeoutMs: 15_000,
+        detached: true,
+      },
+      state.security,
+    );
     for (const b of brokers) if (b.pid !== undefined && !cluster.isOurs(b)) b.pid = undefined;
     return cluster;
   }
 
   /** What {@link KafkaCluster.attach} needs, as plain JSON. */
   state(): ClusterState {
-    const { dataDir, clusterId, bootstrap } = this;
+    const { dataDir, clusterId, bootstrap, security } = this;
     const { heapMb, keepData } = this.opts;
     return {
       bootstrap,
@@ -194,6 +257,7 @@ export class KafkaCluster {
       heapMb,
       keepData,
       brokers: this.brokers.map((b) => ({ ...b })),
+      ...(security && { security }),
     };
   }
 
@@ -286,7 +350,12 @@ export class KafkaCluster {
     return join(this.dataDir, `node-${b.id}`);
   }
 
-  private async format(b: BrokerSpec, all: BrokerSpec[], config: Record<string, string>) {
+  private async format(
+    b: BrokerSpec,
+    all: BrokerSpec[],
+    config: Record<string, string>,
+    extraArgs: string[],
+  ) {
     const dir = this.nodeDir(b);
     mkdirSync(join(dir, 'logs'), { recursive: true });
     const props = join(dir, 'server.properties');
@@ -294,9 +363,8 @@ export class KafkaCluster {
       props,
       renderServerProperties({ node: b, all, logDir: join(dir, 'data'), config }),
     );
-    await runJava(['kafka.tools.StorageTool', 'format', '-t', this.clusterId, '-c', props], {
-      timeoutMs: 60_000,
-    });
+    const args = ['kafka.tools.StorageTool', 'format', '-t', this.clusterId, '-c', props];
+    await runJava([...args, ...extraArgs], { timeoutMs: 60_000 });
   }
 
   private spawnNode(b: BrokerInfo, classpath: string): void {

@@ -11,6 +11,10 @@ export interface BrokerSpec {
    */
   externalPort?: number;
   externalAdvertisedPort?: number;
+  /** Port of the optional SASL_SSL client listener (see `security` in KafkaClusterOptions). */
+  securePort?: number;
+  /** Port of the optional SSL listener that requires client certificates (mutual TLS). */
+  mutualTlsPort?: number;
 }
 
 /**
@@ -77,7 +81,9 @@ export function defaultBrokerConfig(brokerCount: number): Record<string, string>
  * `--standalone`/`--initial-controllers`), PLAINTEXT on 127.0.0.1 advertised as-is (brokers
  * replicate over it). A node with an `externalPort` also gets an EXTERNAL listener there that
  * advertises 127.0.0.1:`externalAdvertisedPort`, so clients bootstrapped through a proxy only
- * ever talk through proxies while replication stays direct.
+ * ever talk through proxies while replication stays direct. A node with a `securePort` also
+ * gets a SASL_SSL listener there (its TLS, SASL and authorizer settings come in `config`), and
+ * one with a `mutualTlsPort` an SSL listener there that requires a client certificate.
  */
 export function renderServerProperties(opts: {
   node: BrokerSpec;
@@ -88,20 +94,28 @@ export function renderServerProperties(opts: {
   const { node, all } = opts;
   const ext = node.externalPort;
   const extAdvertised = node.externalAdvertisedPort ?? ext;
+  const secure =
+    (node.securePort === undefined ? '' : `,SASL_SSL://127.0.0.1:${node.securePort}`) +
+    (node.mutualTlsPort === undefined ? '' : `,SSL://127.0.0.1:${node.mutualTlsPort}`);
   const fixed: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(node.id),
     'controller.quorum.voters': all.map((b) => `${b.id}@127.0.0.1:${b.controllerPort}`).join(','),
     listeners:
       `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}` +
-      (ext === undefined ? '' : `,EXTERNAL://127.0.0.1:${ext}`),
+      (ext === undefined ? '' : `,EXTERNAL://127.0.0.1:${ext}`) +
+      secure,
     'advertised.listeners':
       `PLAINTEXT://127.0.0.1:${node.port}` +
-      (ext === undefined ? '' : `,EXTERNAL://127.0.0.1:${extAdvertised}`),
+      (ext === undefined ? '' : `,EXTERNAL://127.0.0.1:${extAdvertised}`) +
+      secure,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map':
-      'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT' + (ext === undefined ? '' : ',EXTERNAL:PLAINTEXT'),
+      'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT' +
+      (ext === undefined ? '' : ',EXTERNAL:PLAINTEXT') +
+      (node.securePort === undefined ? '' : ',SASL_SSL:SASL_SSL') +
+      (node.mutualTlsPort === undefined ? '' : ',SSL:SSL'),
     'log.dirs': opts.logDir,
   };
   const merged = { ...fixed, ...opts.config };
@@ -123,4 +137,13 @@ function escapeProperty(value: string): string {
 /** The bootstrap string for a list of nodes: `127.0.0.1:p1,127.0.0.1:p2`. */
 export function bootstrapOf(brokers: BrokerSpec[]): string {
   return brokers.map((b) => `127.0.0.1:${b.port}`).join(',');
+}
+
+/** The bootstrap string of the nodes' SASL_SSL (or mutual TLS) listeners, if they have them. */
+export function secureBootstrapOf(
+  brokers: BrokerSpec[],
+  listener: 'securePort' | 'mutualTlsPort' = 'securePort',
+): string | undefined {
+  if (brokers.some((b) => b[listener] === undefined)) return undefined;
+  return brokers.map((b) => `127.0.0.1:${b[listener]}`).join(',');
 }

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import kafkajs from 'kafkajs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -6,10 +7,14 @@ import {
   parseBrokers,
   randomClusterId,
   renderServerProperties,
+  secureBootstrapOf,
 } from './config.js';
+import { aclEntries, prepareSecurity } from './security.js';
 import { consoleTokens, formatterProperties, parseConsoleOutput } from './console-output.js';
 import { firstErrors, freePorts, isAlive } from './os-utils.js';
 import { repoRoot } from './paths.js';
+
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
 describe('parseBrokers', () => {
   it('splits, trims and drops blanks', () => {
@@ -84,6 +89,80 @@ describe('broker config', () => {
         'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT',
       ]),
     );
+  });
+});
+
+describe('security config', () => {
+  const nodes = [{ id: 1, port: 9001, controllerPort: 9101, securePort: 9201 }];
+
+  it('adds a SASL_SSL client listener, advertised as-is; PLAINTEXT stays the internal listener', () => {
+    const lines = renderServerProperties({ node: nodes[0], all: nodes, logDir: '/d', config: {} })
+      .trim()
+      .split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'listeners=PLAINTEXT://127.0.0.1:9001,CONTROLLER://127.0.0.1:9101,SASL_SSL://127.0.0.1:9201',
+        'advertised.listeners=PLAINTEXT://127.0.0.1:9001,SASL_SSL://127.0.0.1:9201',
+        'inter.broker.listener.name=PLAINTEXT',
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+      ]),
+    );
+    expect(secureBootstrapOf(nodes)).toBe('127.0.0.1:9201');
+    expect(secureBootstrapOf([{ id: 1, port: 1, controllerPort: 2 }])).toBeUndefined();
+  });
+
+  it('adds an SSL listener for mutual TLS when a node has a mutualTlsPort', () => {
+    const node = { ...nodes[0], mutualTlsPort: 9301 };
+    const lines = renderServerProperties({ node, all: [node], logDir: '/d', config: {} })
+      .trim()
+      .split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'listeners=PLAINTEXT://127.0.0.1:9001,CONTROLLER://127.0.0.1:9101,SASL_SSL://127.0.0.1:9201,SSL://127.0.0.1:9301',
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL',
+      ]),
+    );
+    expect(secureBootstrapOf([node], 'mutualTlsPort')).toBe('127.0.0.1:9301');
+  });
+
+  it('refuses a SCRAM user name or password that kafka-storage could not parse, before any keytool run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'harness-security-'));
+    try {
+      await expect(prepareSecurity(dir, { users: { alice: 'pass,word]' } })).rejects.toThrow(
+        /may only hold \[A-Za-z0-9._@-\] \(user "alice"\)/,
+      );
+      expect(existsSync(join(dir, 'tls'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('turns ACL rules into one kafkajs entry per operation', () => {
+    const entries = aclEntries([
+      { user: 'alice', name: 'orders-', pattern: 'prefixed', operations: ['write', 'describe'] },
+      { user: 'bob', resource: 'cluster', operations: ['idempotent-write'], permission: 'deny' },
+    ]);
+    expect(entries).toEqual([
+      {
+        principal: 'User:alice',
+        host: '*',
+        operation: AclOperationTypes.WRITE,
+        permissionType: AclPermissionTypes.ALLOW,
+        resourceType: AclResourceTypes.TOPIC,
+        resourceName: 'orders-',
+        resourcePatternType: ResourcePatternTypes.PREFIXED,
+      },
+      expect.objectContaining({ principal: 'User:alice', operation: AclOperationTypes.DESCRIBE }),
+      {
+        principal: 'User:bob',
+        host: '*',
+        operation: AclOperationTypes.IDEMPOTENT_WRITE,
+        permissionType: AclPermissionTypes.DENY,
+        resourceType: AclResourceTypes.CLUSTER,
+        resourceName: 'kafka-cluster',
+        resourcePatternType: ResourcePatternTypes.LITERAL,
+      },
+    ]);
   });
 });
 

@@ -1,5 +1,8 @@
 import type { Logger } from '@nestjs/common';
+import { AuthenticationError } from '../../errors/authentication.error.js';
+import { AuthorizationError } from '../../errors/authorization.error.js';
 import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
+import { TlsError } from '../../errors/tls.error.js';
 import { connectWithRetries, type ConnectPolicy } from './connect.js';
 
 /** A logger that keeps what it was told, so a test can read the attempts back. */
@@ -95,5 +98,38 @@ describe('connectWithRetries', () => {
     await expect(hanging).rejects.toThrow(
       'the Kafka producer is not connected (brokers tried: b1:9092, b2:9092): connect timed out after 50 ms',
     );
+  });
+
+  it('gives up at the first refused login, unverified certificate or refused principal, with its typed error', async () => {
+    const sasl = Object.assign(new Error('SASL SCRAM SHA512 authentication failed'), {
+      name: 'KafkaJSSASLAuthenticationError',
+      retriable: false,
+    });
+    const tls = Object.assign(new Error('Connection error: self-signed certificate in chain'), {
+      name: 'KafkaJSConnectionError',
+      code: 'SELF_SIGNED_CERT_IN_CHAIN',
+      retriable: true,
+    });
+    const acl = Object.assign(new Error('Cluster authorization failed'), {
+      name: 'KafkaJSProtocolError',
+      type: 'CLUSTER_AUTHORIZATION_FAILED',
+      retriable: false,
+    });
+    for (const [thrown, type] of [
+      [sasl, AuthenticationError],
+      [tls, TlsError],
+      [acl, AuthorizationError],
+    ] as const) {
+      let calls = 0;
+      const attempt = () => {
+        calls++;
+        return Promise.reject(thrown);
+      };
+      const error = await connectWithRetries(attempt, policy(5), logger().logger).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(type);
+      expect(calls).toBe(1);
+    }
   });
 });

@@ -1,8 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
-import { Messages } from '../../kafka-producer.messages.js';
 import { backoffMs, sleep } from '../../utils/backoff.js';
 import { withTimeout } from '../../utils/with-timeout.js';
+import { connectFailure, isFatalConnectError } from './error-mapper.js';
 
 /** How a connect is tried. */
 export interface ConnectPolicy {
@@ -19,7 +19,9 @@ export interface ConnectPolicy {
 /**
  * Runs `attempt` until it succeeds, up to `attempts` times, each bounded by `timeoutMs`,
  * with a doubling backoff between them (200 ms to 5 s); then rejects with
- * ProducerNotConnectedError naming the brokers and the last reason.
+ * ProducerNotConnectedError naming the brokers and the last reason. A refused login, a
+ * certificate that does not verify or a principal the cluster refuses ends it at once,
+ * with its typed error (AuthenticationError, TlsError, AuthorizationError).
  */
 export async function connectWithRetries(
   attempt: () => Promise<void>,
@@ -40,11 +42,10 @@ export async function connectWithRetries(
     } catch (error) {
       lastError = error instanceof ProducerNotConnectedError && error.cause ? error.cause : error;
       logger.warn(`connect attempt ${n}/${attempts} (${label}) failed: ${String(lastError)}`);
+      // Credentials, TLS, ACLs: another attempt meets the same answer.
+      if (isFatalConnectError(lastError)) break;
       if (n < attempts) await sleep(backoffMs(n, 200, 5000, 0));
     }
   }
-  const reason = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new ProducerNotConnectedError(Messages.notConnected(brokers, reason), brokers, {
-    cause: lastError,
-  });
+  throw connectFailure(lastError, brokers);
 }

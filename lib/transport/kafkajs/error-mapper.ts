@@ -3,8 +3,11 @@ import { AuthenticationError } from '../../errors/authentication.error.js';
 import { AuthorizationError } from '../../errors/authorization.error.js';
 import { InvalidTopicError } from '../../errors/invalid-topic.error.js';
 import { KafkaProducerError } from '../../errors/kafka-producer.error.js';
+import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
+import { TlsError } from '../../errors/tls.error.js';
 import { UnknownTopicError } from '../../errors/unknown-topic.error.js';
+import { Messages } from '../../kafka-producer.messages.js';
 
 const require = createRequire(import.meta.url);
 
@@ -14,6 +17,10 @@ interface KafkaJsLikeError {
   type?: string;
   retriable?: boolean;
   cause?: unknown;
+  /** KafkaJSConnectionError: the socket error's code (Node's, OpenSSL's for TLS); a number on KafkaJSProtocolError. */
+  code?: string | number;
+  /** KafkaJSConnectionError: `host:port`. */
+  broker?: string;
 }
 
 /** Wrappers kafkajs puts around the error that really happened. */
@@ -45,6 +52,41 @@ const SEQUENCE = new Set([
   'INVALID_PRODUCER_EPOCH',
 ]);
 
+/**
+ * Node's codes for a broker certificate that does not verify (OpenSSL's X509_V_ERR names,
+ * and Node's own host name check). Every `ERR_SSL_*` code (a failed handshake: an alert from
+ * the broker, TLS spoken to a plaintext port) counts too. Not `ERR_TLS_HANDSHAKE_TIMEOUT`:
+ * a timeout may pass.
+ */
+const TLS_VERIFY = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** `code` is a socket error's (a string); a broker error's code (KafkaJSProtocolError) is a number. */
+function isTlsFailure(code: unknown): code is string {
+  return typeof code === 'string' && (TLS_VERIFY.has(code) || code.startsWith('ERR_SSL_'));
+}
+
 /** kafkajs wraps the last error of its retries; the broker's answer is inside. */
 function innermost(error: KafkaJsLikeError): KafkaJsLikeError {
   let current = error;
@@ -74,6 +116,7 @@ export function toProducerError(error: unknown, topic: string): KafkaProducerErr
   }
   if (inner.name === 'KafkaJSSASLAuthenticationError')
     return new AuthenticationError(reason, error);
+  if (isTlsFailure(inner.code)) return new TlsError(inner.broker, inner.code, reason, error);
   const retriable =
     NETWORK.has(inner.name ?? '') || SEQUENCE.has(inner.type ?? '') || (inner.retriable ?? false);
   return new SendFailedError(topic, retriable, inner.type, reason, error);
@@ -95,4 +138,30 @@ export function brokerError(code: number): Error & { type?: string; retriable?: 
     createErrorFromCode: (code: number) => Error & { type?: string; retriable?: boolean };
   };
   return createErrorFromCode(code);
+}
+
+/**
+ * Whether a failed connect failed for a reason that trying again cannot mend: the
+ * credentials (SASL), the TLS handshake, or a principal the cluster refuses. A connect
+ * retry loop gives up at once on these.
+ */
+export function isFatalConnectError(error: unknown): boolean {
+  const mapped = toProducerError(error, '');
+  return (
+    mapped instanceof AuthenticationError ||
+    mapped instanceof TlsError ||
+    mapped instanceof AuthorizationError
+  );
+}
+
+/**
+ * What a failed connect rejects with: the typed error when it is fatal (see
+ * {@link isFatalConnectError}), else a retriable ProducerNotConnectedError naming the brokers.
+ */
+export function connectFailure(error: unknown, brokers: readonly string[]): KafkaProducerError {
+  if (isFatalConnectError(error)) return toProducerError(error, '');
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ProducerNotConnectedError(Messages.notConnected(brokers, reason), brokers, {
+    cause: error,
+  });
 }

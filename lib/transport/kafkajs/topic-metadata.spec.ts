@@ -1,6 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
+import { AuthenticationError } from '../../errors/authentication.error.js';
 import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
+import { TlsError } from '../../errors/tls.error.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
 import { UnknownTopicError } from '../../errors/unknown-topic.error.js';
 import {
@@ -18,9 +20,12 @@ class FakeCluster implements KafkajsCluster {
   connects = 0;
   lookups = 0;
   refuseConnect = false;
+  /** Fails connect with this error (e.g. a refused login) instead. */
+  connectError?: Error;
   failLookup?: Error;
   connect(): Promise<void> {
     this.connects++;
+    if (this.connectError) return Promise.reject(this.connectError);
     return this.refuseConnect ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve();
   }
   disconnect(): Promise<void> {
@@ -161,5 +166,26 @@ describe('TopicMetadataCache', () => {
     cluster.refuseConnect = false;
     await expect(metadata.partitions('t')).resolves.toBe(1);
     expect(cluster.connects).toBe(2);
+  });
+
+  it('a refused login or a certificate that does not verify fails with its own fatal error, not ProducerNotConnectedError', async () => {
+    const cluster = new FakeCluster();
+    cluster.counts.set('t', 1);
+    cluster.connectError = Object.assign(new Error('SASL SCRAM SHA512 authentication failed'), {
+      name: 'KafkaJSSASLAuthenticationError',
+      retriable: false,
+    });
+    const login = await Promise.resolve(cache(cluster).partitions('t')).catch((e: unknown) => e);
+    expect(login).toBeInstanceOf(AuthenticationError);
+    expect((login as AuthenticationError).retriable).toBe(false);
+    cluster.connectError = Object.assign(new Error('Connection error: unable to verify'), {
+      name: 'KafkaJSConnectionError',
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      broker: 'b:1',
+      retriable: true,
+    });
+    const tls = await Promise.resolve(cache(cluster).partitions('t')).catch((e: unknown) => e);
+    expect(tls).toBeInstanceOf(TlsError);
+    expect((tls as Error).message).toMatch(/^TLS verification failed for broker b:1/);
   });
 });

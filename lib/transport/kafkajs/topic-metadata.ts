@@ -1,9 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { toProducerError } from './error-mapper.js';
+import { connectFailure, toProducerError } from './error-mapper.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
 import { UnknownTopicError } from '../../errors/unknown-topic.error.js';
-import { ProducerNotConnectedError } from '../../errors/producer-not-connected.error.js';
 import { Messages } from '../../kafka-producer.messages.js';
 import { backoffMs, sleep } from '../../utils/backoff.js';
 import { CREATE_CLUSTER, kafkajsMismatch } from './kafkajs-internals.js';
@@ -158,7 +157,10 @@ export class TopicMetadataCache {
     }
   }
 
-  /** The connected Cluster; a failed connect is ProducerNotConnectedError and is not kept. */
+  /**
+   * The connected Cluster. A failed connect is not kept; it rejects with its typed error when
+   * trying again cannot help (credentials, TLS, ACLs), else with ProducerNotConnectedError.
+   */
   cluster(): Promise<KafkajsCluster> {
     if (!this.connecting) {
       const cluster = this.createCluster();
@@ -167,12 +169,7 @@ export class TopicMetadataCache {
         (error: unknown) => {
           this.connecting = undefined; // never cache a failed connect
           cluster.disconnect().catch(() => undefined);
-          const reason = error instanceof Error ? error.message : String(error);
-          throw new ProducerNotConnectedError(
-            Messages.notConnected(this.settings.brokers, reason),
-            this.settings.brokers,
-            { cause: error },
-          );
+          throw connectFailure(error, this.settings.brokers);
         },
       );
     }
