@@ -3,7 +3,7 @@ import { EventMetadataAccessor } from '../../lib/metadata/event-metadata.accesso
 import { RecordBuilder } from '../../lib/record/record-builder.js';
 import { resolveSerializer } from '../../lib/serialization/serializer-registry.js';
 import { EventValidator } from '../../lib/validation/event-validator.js';
-import { eventClass, type BenchEventBase } from '../peers/module.js';
+import { eventClass, loadModule, type BenchEventBase } from '../peers/module.js';
 import { PayloadFactory } from '../support/payload.js';
 import type { CellResult, CellSpec, MicroRow } from '../support/types.js';
 import type { Report } from './throughput.js';
@@ -57,9 +57,10 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
     resolveSerializer('string'),
     MAX_REQUEST_SIZE,
   );
+  const lib = await loadModule();
   const cases: Array<{ size: number; step: Step; events: BenchEventBase[] }> = [];
   for (const size of [100, 1024]) {
-    const Event = eventClass(`bench-micro-${size}`, true);
+    const Event = eventClass(lib, `bench-micro-${size}`, true);
     const factory = new PayloadFactory(size);
     const events = Array.from({ length: 4096 }, (_, i) =>
       Object.assign(new Event(), factory.fields(i)),
