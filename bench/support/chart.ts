@@ -83,11 +83,28 @@ function throughputPanel(out: string[], aggs: readonly PeerAggregate[], box: Box
     `<text x="${f(box.x - 52)}" y="${f(box.y + box.h / 2)}" font-size="12" fill="#333" transform="rotate(-90 ${f(box.x - 52)} ${f(box.y + box.h / 2)})" text-anchor="middle">records/s</text>`,
   );
   const slot = box.w / Math.max(1, cells.length);
-  const barW = Math.min(16, (slot * 0.8) / Math.max(1, peers.length));
+  const most = Math.max(1, ...cells.map((c) => aggs.filter((a) => a.cell === c).length));
+  const barW = Math.min(16, (slot * 0.8) / most);
   const yOf = (v: number) => box.y + box.h - (v / top) * box.h;
   cells.forEach((cell, i) => {
-    const x0 = box.x + i * slot + (slot - barW * peers.length) / 2;
-    peers.forEach((peer, j) => {
+    // Only the peers this cell has, side by side and centred in its slot.
+    const here = peers.filter((p) => aggs.some((a) => a.cell === cell && a.peer === p));
+    const x0 = box.x + i * slot + (slot - barW * here.length) / 2;
+    const previous = i > 0 ? aggs.find((a) => a.cell === cells[i - 1]) : undefined;
+    const current = aggs.find((a) => a.cell === cell);
+    if (i === 0 && current) {
+      out.push(
+        `<text x="${f(box.x + 6)}" y="${f(box.y)}" font-size="11" fill="#555">${current.clusterSize} broker${current.clusterSize > 1 ? 's' : ''} →</text>`,
+      );
+    }
+    if (previous && current && previous.clusterSize !== current.clusterSize) {
+      const x = box.x + i * slot;
+      out.push(
+        `<line x1="${f(x)}" y1="${f(box.y - 8)}" x2="${f(x)}" y2="${f(box.y + box.h + 30)}" stroke="#999" stroke-dasharray="4 3"/>`,
+        `<text x="${f(x + 6)}" y="${f(box.y)}" font-size="11" fill="#555">${current.clusterSize} brokers →</text>`,
+      );
+    }
+    here.forEach((peer, j) => {
       const a = aggs.find((x) => x.cell === cell && x.peer === peer);
       if (!a || a.rate === undefined) return;
       const x = x0 + j * barW;
@@ -147,7 +164,8 @@ function costPanel(
       `<text x="${f(xOf(p))}" y="${f(box.y + box.h + 15)}" text-anchor="middle" font-size="11" fill="#333">${p} partitions</text>`,
     );
   }
-  for (const peer of PEER_ORDER) {
+  // The module last, so that its lines stay on top.
+  for (const peer of [...PEER_ORDER].reverse()) {
     for (const keyed of [false, true]) {
       const series = parts
         .map((p) => points.find((a) => a.peer === peer && a.keyed === keyed && a.partitions === p))
