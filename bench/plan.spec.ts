@@ -116,10 +116,10 @@ describe('buildPlan', () => {
     ).toEqual(['module 1']);
   });
 
-  it('estimates the full run at about 35 minutes on this machine, the quick one far less', () => {
+  it('estimates the full run at 35-38 minutes on this machine, the quick one far less', () => {
     const full = estimateSeconds(buildPlan(options()), options());
     expect(full / 60).toBeGreaterThan(25);
-    expect(full / 60).toBeLessThan(37);
+    expect(full / 60).toBeLessThan(38);
     const quick = estimateSeconds(buildPlan(options({ quick: true })), options({ quick: true }));
     expect(quick / 60).toBeLessThan(6);
   });

@@ -67,7 +67,7 @@ export function sizing(quick: boolean) {
         scaleRounds: 2,
         brokerWarmupMs: 8000,
         latency: { warmupMs: 2000, windowMs: 5000, rounds: 3 },
-        rates: [1000, 10_000],
+        rates: [10_000],
         openLoopSeconds: 5,
         w3: {
           concurrency: 1024,
@@ -431,7 +431,8 @@ export function estimateSeconds(plan: readonly CellSpec[], o: PlanOptions): numb
   for (const c of plan) {
     // Measured with --quick on the shared 2-core machine: a 6-partition topic costs about
     // 0.5 s to create, check and delete, 256 partitions × 3 replicas about 5 s.
-    const topic = 0.5 + (c.partitions * c.replication) / 150;
+    // The first write to each new partition (touchPartitions) cost about 12–50 ms a partition.
+    const topic = 0.5 + (c.partitions * c.replication) / 150 + c.partitions * 0.015;
     const start = c.peer === 'kafkajs' || c.peer === 'platformatic' ? 0.8 : 1.5;
     // Java drains its buffer.memory (32 MiB, ~250k records of 100 B) after the window.
     const drain = c.peer === 'java' ? (c.clusterSize > 1 && c.shape.size < 1024 ? 4 : 1) : 0;

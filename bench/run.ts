@@ -6,10 +6,10 @@
  * bench/RESULTS.md and its chart.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { KafkaCluster, parseBrokers, repoRoot } from '../tools/kafka/harness.js';
 import { runJavaPeer } from './peers/java.js';
 import { moduleEntry } from './peers/module.js';
@@ -23,7 +23,7 @@ import {
 } from './plan.js';
 import { chartFileFor, renderChart, renderMarkdown, type RunRecord } from './report.js';
 import { machineInfo, versions } from './support/machine.js';
-import { sleep } from './support/meter.js';
+import { describeError, sleep } from './support/meter.js';
 import { processCpuSeconds, totalCpuSeconds } from './support/procstat.js';
 import { Progress } from './support/progress.js';
 import {
@@ -37,7 +37,8 @@ import {
 } from './support/types.js';
 
 const BROKER_HEAP_MB = 1024;
-const BROKER_CONFIG = { 'file.delete.delay.ms': '1000' };
+/** Deleted topics' files go at once (not after a minute), so a run's deletion ends before the next window. */
+const BROKER_CONFIG = { 'file.delete.delay.ms': '0' };
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
 
 interface Args {
@@ -207,6 +208,23 @@ async function brokerRecordCount(admin: Admin, topic: string): Promise<number> {
   return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
 }
 
+/**
+ * Waits (up to 15 s) until no broker of the cluster started by the bench still holds a deleted
+ * partition's folder (`<topic>-<partition>.<id>-delete`), so that a run's broker CPU does not
+ * pay for deleting the previous run's topic.
+ */
+async function waitForDeletion(dataDir: string | undefined): Promise<void> {
+  if (!dataDir) return;
+  const pending = () =>
+    readdirSync(dataDir)
+      .filter((d) => d.startsWith('node-'))
+      .map((d) => join(dataDir, d, 'data'))
+      .filter((d) => existsSync(d))
+      .some((d) => readdirSync(d).some((f) => f.endsWith('-delete')));
+  const deadline = Date.now() + 15_000;
+  while (pending() && Date.now() < deadline) await sleep(100);
+}
+
 function failed(spec: CellSpec, note: string): CellResult {
   return {
     id: spec.id,
@@ -300,12 +318,80 @@ interface Sample {
  * broker JVM read from /proc at the window's edges, then the broker's record count checked
  * against the records the peer acked, and the topic deleted.
  */
+/** What the runner uses on one cluster: its admin client and the broker pids. */
+interface ClusterTools {
+  kafka: Kafka;
+  admin: Admin;
+  pids: number[];
+}
+
+/**
+ * Writes a record to every partition of a fresh topic (plain producer, acks all) before the
+ * peer starts, and returns the broker's record count then. A broker hosts a new partition
+ * some time after the metadata shows its leader (writes meanwhile fail with "does not host
+ * this topic-partition" and are retried): here about 3 s for 64 new partitions and 8.5 s for
+ * 256. Without this, that wait would land in the warm-up of 64- and 256-partition runs and
+ * in part of their window. A partly failed request may be retried whole, so the count taken
+ * afterwards (not the number of partitions) is what the verification subtracts.
+ */
+async function touchPartitions(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  partitions: number,
+): Promise<number> {
+  // A producer of its own each time: a kafkajs producer that ever wrote to a topic since
+  // deleted keeps asking for its metadata, and then every send fails.
+  const toucher = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 2 } });
+  await toucher.connect();
+  try {
+    return await touchWith(toucher, admin, topic, partitions);
+  } finally {
+    await toucher.disconnect().catch(() => undefined);
+  }
+}
+
+async function touchWith(
+  toucher: Producer,
+  admin: Admin,
+  topic: string,
+  partitions: number,
+): Promise<number> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    let empty: number[] = [];
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      empty = offsets.filter((p) => Number(p.high) === 0).map((p) => p.partition);
+      if (offsets.length === partitions && empty.length === 0) {
+        return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+      }
+    } catch {
+      // not every partition is hosted yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`topic ${topic}: ${empty.length} partitions still not writable after 90 s`);
+    }
+    const targets = empty.length > 0 ? empty : Array.from({ length: partitions }, (_, i) => i);
+    try {
+      await toucher.send({
+        topic,
+        acks: -1,
+        messages: targets.map((partition) => ({ partition, value: 't' })),
+      });
+    } catch {
+      await sleep(200);
+    }
+  }
+}
+
 async function runOne(
   spec: CellSpec,
-  admin: Admin | undefined,
-  brokerPids: number[],
+  tools: ClusterTools | undefined,
   progress: Progress,
 ): Promise<CellResult> {
+  const admin = tools?.admin;
+  const brokerPids = tools?.pids ?? [];
   const started = performance.now();
   const samples: { start?: Sample; end?: Sample } = {};
   let childPid: number | undefined;
@@ -318,7 +404,11 @@ async function runOne(
   };
   let result: CellResult;
   try {
-    if (admin) await createTopic(admin, spec.topic, spec.partitions, spec.replication);
+    let touched = 0;
+    if (tools) {
+      await createTopic(tools.admin, spec.topic, spec.partitions, spec.replication);
+      touched = await touchPartitions(tools.kafka, tools.admin, spec.topic, spec.partitions);
+    }
     if (spec.peer === 'java') {
       result = await runJavaPeer(spec, {
         onSpawn: (child) => {
@@ -352,7 +442,8 @@ async function runOne(
       }
     }
     if (admin && result.ackedTotal !== undefined && spec.workload !== 'W5') {
-      result.brokerRecords = await brokerRecordCount(admin, spec.topic);
+      // The broker's count less the records touchPartitions wrote.
+      result.brokerRecords = (await brokerRecordCount(admin, spec.topic)) - touched;
       const strict = result.errors === 0 && spec.workload !== 'W3';
       if (strict && result.brokerRecords !== result.ackedTotal && result.status === 'ok') {
         result.status = 'failed';
@@ -387,25 +478,45 @@ async function warmUpBrokers(
   replication: number,
   ms: number,
 ): Promise<void> {
-  await createTopic(admin, topic, 6, replication);
+  // 64 partitions: requests of many partitions as well as few, so more of the broker's produce
+  // path is compiled before the first window (its C2 compiler thread was seen busy in early runs).
+  await createTopic(admin, topic, 64, replication);
   const kafka = new Kafka({ clientId: 'bench-warmup', brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
-  await producer.connect();
   const value = Buffer.alloc(1024, 'x');
   const batch = Array.from({ length: 500 }, () => ({ value }));
   const end = performance.now() + ms;
   let records = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  // Batches over all 64 partitions from a plain producer (acks all), single records from an
+  // idempotent one: kafkajs's idempotent producer fails with OUT_OF_ORDER_SEQUENCE_NUMBER on
+  // batches over many partitions. A failure (not measured) gets new producers.
   try {
     while (performance.now() < end) {
-      await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: batch }] });
-      await Promise.all(
-        Array.from({ length: 20 }, () => producer.send({ acks: -1, topic, messages: [{ value }] })),
-      );
-      records += batch.length + 20;
+      const plain = kafka.producer();
+      const idempotent = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+      try {
+        await plain.connect();
+        await idempotent.connect();
+        while (performance.now() < end) {
+          await plain.sendBatch({ acks: -1, topicMessages: [{ topic, messages: batch }] });
+          await idempotent.send({ acks: -1, topic, messages: [{ value }] });
+          records += batch.length + 1;
+        }
+      } catch (error) {
+        failures++;
+        firstFailure ??= describeError(error);
+      } finally {
+        await plain.disconnect().catch(() => undefined);
+        await idempotent.disconnect().catch(() => undefined);
+      }
     }
   } finally {
-    await producer.disconnect();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await waitForDeletion(live.cluster?.dataDir);
+  }
+  if (failures > 0) {
+    console.log(`bench: ${failures} warm-up call(s) failed (not measured): ${firstFailure}`);
   }
   console.log(
     `bench: brokers warmed up with ${records.toLocaleString('en-US')} records in ${ms / 1000} s`,
@@ -430,7 +541,7 @@ function settings(args: Args, o: PlanOptions): Record<string, string> {
   return {
     clusters: o.external
       ? `external KAFKA_BROKERS (${o.clusterSizes[0]} broker(s)); no broker CPU figures`
-      : `local KRaft clusters started by the bench (combined broker+controller nodes, heap ${BROKER_HEAP_MB} MiB each, file.delete.delay.ms=1000) on the same 2 cores as the clients: 1 broker, then 3 brokers; each loaded for ${z.brokerWarmupMs / 1000} s with kafkajs idempotent sends before its first run`,
+      : `local KRaft clusters started by the bench (combined broker+controller nodes, heap ${BROKER_HEAP_MB} MiB each, file.delete.delay.ms=0; before each run the bench waits until the brokers have deleted the previous run's topic files) on the same 2 cores as the clients: 1 broker, then 3 brokers; each loaded for ${z.brokerWarmupMs / 1000} s with kafkajs idempotent sends before its first run`,
     topics: `a fresh topic per run (every peer, every round), deleted afterwards; replication 1 on 1 broker, ${Math.min(3, o.replication3 ?? 3)} on 3 brokers (min.insync.replicas 2)`,
     'W1 method': `every run in a fresh process; the peer sends without a break for ${warm} s of warm-up, then its acks are counted over a ${window} s window; rounds alternate the peers (A B C, B C A, C A B, …), a round visits every cell before the next round starts; figures are medians over rounds, with the per-round min–max`,
     'W1 settings': `every peer: acks all + idempotence, linger 5 ms, batch 16 KiB, no compression; module send() from 1024 callers each awaiting its send (closed loop), keyless or keyed over 1000 keys (@KeyedBy); kafkajs 2.2.4 sendBatch of 1000 from 4 loops, one idempotent producer (maxInFlightRequests 5); @platformatic/kafka send of 1000 messages, one call at a time (its idempotent producer fails with overlapping calls); Java: the repo's BenchProducer (bench/java), one KafkaProducer sending as fast as send() accepts (bounded by buffer.memory 32 MiB, like ProducerPerformance), max.in.flight 5`,
@@ -559,10 +670,10 @@ async function main(): Promise<void> {
   const progress = new Progress(plan.length);
   console.log(`bench: results → ${relative(process.cwd(), jsonFile)}`);
   let index = 0;
-  const runAll = async (specs: CellSpec[], admin: Admin | undefined, pids: number[]) => {
+  const runAll = async (specs: CellSpec[], tools: ClusterTools | undefined) => {
     for (const spec of specs) {
       progress.start(index++, spec);
-      const result = await runOne(spec, admin, pids, progress);
+      const result = await runOne(spec, tools, progress);
       progress.finish(result);
       record.cells.push(result);
       save();
@@ -572,7 +683,6 @@ async function main(): Promise<void> {
     await runAll(
       plan.filter((s) => s.workload === 'W5'),
       undefined,
-      [],
     );
     for (const size of plan0.clusterSizes) {
       const specs = plan.filter((s) => s.workload !== 'W5' && s.clusterSize === size);
@@ -592,11 +702,8 @@ async function main(): Promise<void> {
         .map((b) => b.pid)
         .filter((p): p is number => p !== undefined);
       for (const s of specs) s.brokers = brokers;
-      const admin = new Kafka({
-        clientId: 'bench-admin',
-        brokers,
-        logLevel: logLevel.NOTHING,
-      }).admin();
+      const kafka = new Kafka({ clientId: 'bench-admin', brokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
       await admin.connect();
       try {
         const replication = specs[0].replication;
@@ -607,7 +714,7 @@ async function main(): Promise<void> {
           replication,
           sizing(args.quick).brokerWarmupMs,
         );
-        await runAll(specs, admin, pids);
+        await runAll(specs, { kafka, admin, pids });
       } finally {
         await admin.disconnect().catch(() => undefined);
         if (live.cluster) {
