@@ -176,6 +176,8 @@ export interface CellResult {
   brokerCpuPerMillion?: number;
   /** Every record the peer says it acked over the whole run (warm-up, window, drain). */
   ackedTotal?: number;
+  /** Sends neither acked nor failed when the run ended (W2 open loop that fell behind). */
+  pendingAtEnd?: number;
   /** Sum of the topic's end offsets after the run (the broker's count). */
   brokerRecords?: number;
   /** W2: the rate actually achieved. */

@@ -115,5 +115,6 @@ export async function runLatency(
     firstError,
     achievedRate,
     ackedTotal: warmAcked + acked,
+    pendingAtEnd: unacked,
   };
 }
