@@ -37,8 +37,11 @@ import {
 } from './support/types.js';
 
 const BROKER_HEAP_MB = 1024;
-/** Deleted topics' files go at once (not after a minute), so a run's deletion ends before the next window. */
-const BROKER_CONFIG = { 'file.delete.delay.ms': '0' };
+/**
+ * Deleted topics' files go after 0.1 s, not a minute (the broker's name for the topic-level
+ * file.delete.delay.ms), so a run's deletion ends before the next run, not in a later window.
+ */
+const BROKER_CONFIG = { 'log.segment.delete.delay.ms': '100' };
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
 
 interface Args {
@@ -280,7 +283,11 @@ async function runWorker(
       tell({ type: 'resumed' });
     } else if (m.type === 'result') result = m.result;
   });
-  const killer = setTimeout(() => child.kill('SIGKILL'), spec.maxSeconds * 1000);
+  let timedOut = false;
+  const killer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, spec.maxSeconds * 1000);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((ok) => {
     child.once('exit', (c, s) => ok([c, s]));
   });
@@ -300,7 +307,7 @@ async function runWorker(
     return result;
   }
   const why = signal
-    ? `killed by ${signal}${signal === 'SIGKILL' ? ` after ${spec.maxSeconds} s (hang)` : ''}`
+    ? `killed by ${signal}${timedOut ? ` after ${spec.maxSeconds} s (hang)` : ''}`
     : `exit ${code}`;
   return failed(
     spec,
@@ -461,8 +468,10 @@ async function runOne(
   } finally {
     live.child = undefined;
   }
-  if (admin)
+  if (admin) {
     await admin.deleteTopics({ topics: [spec.topic], timeout: 30_000 }).catch(() => undefined);
+    await waitForDeletion(live.cluster?.dataDir);
+  }
   result.wallSeconds = (performance.now() - started) / 1000;
   return result;
 }
@@ -483,6 +492,7 @@ async function warmUpBrokers(
   // path is compiled before the first window (its C2 compiler thread was seen busy in early runs).
   await createTopic(admin, topic, 64, replication);
   const kafka = new Kafka({ clientId: 'bench-warmup', brokers, logLevel: logLevel.NOTHING });
+  await touchPartitions(kafka, admin, topic, 64);
   const value = Buffer.alloc(1024, 'x');
   const batch = Array.from({ length: 500 }, () => ({ value }));
   const end = performance.now() + ms;
@@ -542,7 +552,7 @@ function settings(args: Args, o: PlanOptions): Record<string, string> {
   return {
     clusters: o.external
       ? `external KAFKA_BROKERS (${o.clusterSizes[0]} broker(s)); no broker CPU figures`
-      : `local KRaft clusters started by the bench (combined broker+controller nodes, heap ${BROKER_HEAP_MB} MiB each, file.delete.delay.ms=0; before each run the bench waits until the brokers have deleted the previous run's topic files) on the same 2 cores as the clients: 1 broker, then 3 brokers; each loaded for ${z.brokerWarmupMs / 1000} s with kafkajs idempotent sends before its first run`,
+      : `local KRaft clusters started by the bench (combined broker+controller nodes, heap ${BROKER_HEAP_MB} MiB each, log.segment.delete.delay.ms=100; before each run the bench waits until the brokers have deleted the previous run's topic files) on the same 2 cores as the clients: 1 broker, then 3 brokers; each loaded for ${z.brokerWarmupMs / 1000} s with kafkajs idempotent sends before its first run`,
     topics: `a fresh topic per run (every peer, every round), deleted afterwards; replication 1 on 1 broker, ${Math.min(3, o.replication3 ?? 3)} on 3 brokers (min.insync.replicas 2)`,
     'W1 method': `every run in a fresh process; the peer sends without a break for ${warm} s of warm-up, then its acks are counted over a ${window} s window; rounds alternate the peers (A B C, B C A, C A B, …), a round visits every cell before the next round starts; figures are medians over rounds, with the per-round min–max`,
     'W1 settings': `every peer: acks all + idempotence, linger 5 ms, batch 16 KiB, no compression; module send() from 1024 callers each awaiting its send (closed loop), keyless or keyed over 1000 keys (@KeyedBy); kafkajs 2.2.4 sendBatch of 1000 from 4 loops, one idempotent producer (maxInFlightRequests 5); @platformatic/kafka send of 1000 messages, one call at a time (its idempotent producer fails with overlapping calls); Java: the repo's BenchProducer (bench/java), one KafkaProducer sending as fast as send() accepts (bounded by buffer.memory 32 MiB, like ProducerPerformance), max.in.flight 5`,
