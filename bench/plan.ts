@@ -429,13 +429,14 @@ export function estimateSeconds(plan: readonly CellSpec[], o: PlanOptions): numb
   const z = sizing(o.quick);
   let s = 0;
   for (const c of plan) {
-    // Measured with --quick on the shared 2-core machine: a 6-partition topic costs about
-    // 0.5 s to create, check and delete, 256 partitions × 3 replicas about 5 s.
-    // The first write to each new partition (touchPartitions) cost about 12–50 ms a partition.
-    const topic = 0.5 + (c.partitions * c.replication) / 150 + c.partitions * 0.015;
+    // Measured on the shared 2-core machine: creating, touching, checking and deleting a topic
+    // costs about 0.5 s at 6 partitions and 1 replica, 2 s at 256, 1.5 s at 6 × 3 replicas,
+    // 5 s at 256 × 3; a run's process start and connect about 1.5 s (kafkajs and platformatic less).
+    const topic =
+      0.5 + (c.partitions * c.replication) / 300 + c.partitions * 0.004 + (c.replication - 1) * 0.5;
     const start = c.peer === 'kafkajs' || c.peer === 'platformatic' ? 0.8 : 1.5;
     // Java drains its buffer.memory (32 MiB, ~250k records of 100 B) after the window.
-    const drain = c.peer === 'java' ? (c.clusterSize > 1 && c.shape.size < 1024 ? 4 : 1) : 0;
+    const drain = c.peer === 'java' ? (c.clusterSize > 1 ? 4 : 1) : 0;
     if (c.workload === 'W5') s += o.quick ? 8 : 40;
     else if (c.workload === 'W3') s += (c.pauseMs ?? 0) / 1000 + 12;
     else if (c.rate) s += c.records / c.rate + 4 + topic;
@@ -443,7 +444,7 @@ export function estimateSeconds(plan: readonly CellSpec[], o: PlanOptions): numb
   }
   if (!o.external) {
     for (const size of new Set(plan.filter((c) => c.workload !== 'W5').map((c) => c.clusterSize))) {
-      s += (size === 1 ? 8 : 20) + z.brokerWarmupMs / 1000 + 3;
+      s += (size === 1 ? 8 : 30) + z.brokerWarmupMs / 1000 + 3;
     }
   }
   return s;
