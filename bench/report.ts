@@ -142,7 +142,7 @@ function w1Table(w1: PeerAggregate[]): string {
         a.label,
         `${a.ok}/${a.planned}`,
         n0(a.rate),
-        a.rateSpread ? range([a.rateSpread.min, a.rateSpread.max], n0) : '–',
+        range([...a.rateByRound.values()], n0),
         a === m ? '' : ratio(m?.rate, a.rate),
         per.length > 1 ? range(per, n2) : '–',
         n1(a.cpuUsPerRecord),
