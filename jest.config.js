@@ -15,7 +15,15 @@ export default {
   // Applies to every project (jest reads testTimeout from the top level only).
   testTimeout: 120000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: [
+        '<rootDir>/lib/**/*.spec.ts',
+        '<rootDir>/tools/**/*.spec.ts',
+        '<rootDir>/bench/**/*.spec.ts',
+      ],
+    },
     {
       ...common,
       displayName: 'e2e',

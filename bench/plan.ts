@@ -7,16 +7,8 @@ import type {
   Workload,
 } from './support/types.js';
 
-/** The base record shape: what the headline ratios compare. */
-export const BASE: RecordShape = { size: 1024, keyed: false, acks: -1, compression: 'none' };
-
-/** W1 variations: each changes one dimension of BASE. */
-export const VARIATIONS: Array<{ name: string; shape: RecordShape }> = [
-  { name: '100 B', shape: { ...BASE, size: 100 } },
-  { name: 'keyed', shape: { ...BASE, keyed: true } },
-  { name: 'acks 1', shape: { ...BASE, acks: 1 } },
-  { name: 'lz4', shape: { ...BASE, compression: 'lz4' } },
-];
+/** Workloads of a run when `--only` does not say: W4 (the tuning sweep) only on request. */
+export const DEFAULT_WORKLOADS: readonly Workload[] = ['W1', 'W2', 'W3', 'W5'];
 
 export interface PlanOptions {
   quick: boolean;
@@ -24,20 +16,40 @@ export interface PlanOptions {
   runId: string;
   /** The bench did not start the broker (KAFKA_BROKERS): W3 cannot pause it. */
   external: boolean;
-  workloads?: ReadonlySet<Workload>;
+  /** Cluster sizes that can run (external: the size of the given cluster only). */
+  clusterSizes: readonly number[];
+  workloads: ReadonlySet<Workload>;
+  /** Peers asked for with --peers (undefined: the defaults of each cell group). */
   peers?: ReadonlySet<PeerName>;
+  /** --rounds: rounds of every W1 cell (default: 3 for core cells, 2 for scaling cells). */
+  rounds?: number;
+  /** --cells: only W1 cells whose key matches. */
+  cells?: RegExp;
+  /** --module: the build the `module` peer loads. */
+  moduleDir?: string;
+  /** --before: the build the `module@before` peer loads (adds that peer). */
+  beforeDir?: string;
+  /** --window / --warmup in seconds (override the sizing). */
+  windowMs?: number;
+  warmupMs?: number;
+  /** Replication factor of topics on the 3-broker cluster (default 3). */
+  replication3?: number;
+  /** --java-inflight: the Java peer keeps at most this many records unacked (default: unbounded). */
+  javaInFlight?: number;
 }
 
-/** Sizes of the run; `quick` finishes in about 2 minutes, the full run in about 20. */
+/** Sizes of a run; `quick` is a smoke check of every path (about 4 minutes). */
 export function sizing(quick: boolean) {
   return quick
     ? {
-        records: 20_000,
-        warmupMs: 500,
-        maxSeconds: 4,
-        slowSeconds: 3,
+        warmupMs: 1000,
+        windowMs: 3000,
+        coreRounds: 2,
+        scaleRounds: 1,
+        brokerWarmupMs: 3000,
+        latency: { warmupMs: 500, windowMs: 2000, rounds: 2 },
         rates: [1000],
-        latencySeconds: 2,
+        openLoopSeconds: 2,
         w3: {
           concurrency: 1024,
           perCaller: 10,
@@ -45,16 +57,18 @@ export function sizing(quick: boolean) {
           bufferMemory: 1 << 20,
           maxBlockMs: 1000,
         },
-        w4: { lingers: [0, 5], batchSizes: [16384], records: 20_000, maxSeconds: 3 },
+        w4: { lingers: [0, 5], batchSizes: [16384] },
         microIterations: 20_000,
       }
     : {
-        records: 200_000,
-        warmupMs: 2000,
-        maxSeconds: 20,
-        slowSeconds: 8,
-        rates: [1000, 10_000],
-        latencySeconds: 10,
+        warmupMs: 3000,
+        windowMs: 10_000,
+        coreRounds: 3,
+        scaleRounds: 2,
+        brokerWarmupMs: 8000,
+        latency: { warmupMs: 2000, windowMs: 5000, rounds: 3 },
+        rates: [10_000],
+        openLoopSeconds: 5,
         w3: {
           concurrency: 1024,
           perCaller: 50,
@@ -62,203 +76,376 @@ export function sizing(quick: boolean) {
           bufferMemory: 4 << 20,
           maxBlockMs: 2000,
         },
-        w4: {
-          lingers: [0, 1, 5, 20],
-          batchSizes: [16384, 65536, 262144],
-          records: 200_000,
-          maxSeconds: 12,
-        },
+        w4: { lingers: [0, 1, 5, 20], batchSizes: [16384, 65536, 262144] },
         microIterations: 200_000,
       };
 }
 
-export function shapeLabel(s: RecordShape): string {
-  const size = s.size >= 1024 ? `${s.size / 1024}KiB` : `${s.size}B`;
-  return `${size} ${s.keyed ? 'keyed' : 'keyless'} acks=${s.acks === -1 ? 'all' : s.acks} ${s.compression}`;
+export type Sizing = ReturnType<typeof sizing>;
+
+/** Settings every W1 peer runs with. */
+export const LINGER_MS = 5;
+export const BATCH_SIZE = 16384;
+export const CALLERS = 1024;
+
+/** How a peer is driven in the W1 matrix. */
+export interface PeerDef {
+  peer: PeerName;
+  mode: SendMode;
+  concurrency: number;
+  batch: number;
+  tuning: ModuleTuning;
+  label: string;
 }
 
-const PEER_LABEL: Record<PeerName, string> = {
-  module: 'module',
-  kafkajs: 'kafkajs',
-  'client-kafka': 'ClientKafka',
-  platformatic: 'platformatic',
-  java: 'Java',
+const w1Tuning: ModuleTuning = { lingerMs: LINGER_MS, batchSize: BATCH_SIZE };
+
+export const PEERS: Record<PeerName, PeerDef> = {
+  module: {
+    peer: 'module',
+    mode: 'send',
+    concurrency: CALLERS,
+    batch: 1,
+    tuning: w1Tuning,
+    label: `module send() ×${CALLERS} callers`,
+  },
+  'module@before': {
+    peer: 'module@before',
+    mode: 'send',
+    concurrency: CALLERS,
+    batch: 1,
+    tuning: w1Tuning,
+    label: `module@before send() ×${CALLERS} callers`,
+  },
+  kafkajs: {
+    peer: 'kafkajs',
+    mode: 'batch',
+    concurrency: 4,
+    batch: 1000,
+    tuning: {},
+    label: 'kafkajs sendBatch ×1000, 4 loops',
+  },
+  platformatic: {
+    peer: 'platformatic',
+    mode: 'batch',
+    concurrency: 1,
+    batch: 1000,
+    tuning: {},
+    label: 'platformatic send ×1000, 1 loop',
+  },
+  'client-kafka': {
+    peer: 'client-kafka',
+    mode: 'send',
+    concurrency: CALLERS,
+    batch: 1,
+    tuning: {},
+    label: `ClientKafka emit() ×${CALLERS} callers`,
+  },
+  java: {
+    peer: 'java',
+    mode: 'send',
+    concurrency: 1,
+    batch: 1,
+    tuning: w1Tuning,
+    label: 'Java KafkaProducer (BenchProducer)',
+  },
 };
 
-export function callLabel(peer: PeerName, mode: SendMode, c: number, batch: number): string {
-  if (peer === 'java') return 'ProducerPerformance';
-  const one = peer === 'module' ? 'send()' : peer === 'client-kafka' ? 'emit()' : 'send()';
-  const many =
-    peer === 'module'
-      ? 'sendMany'
-      : peer === 'kafkajs'
-        ? 'sendBatch'
-        : peer === 'client-kafka'
-          ? 'emitBatch'
-          : 'send';
-  return mode === 'batch' ? `${many} ×${batch}${c > 1 ? ` C=${c}` : ''}` : `${one} C=${c}`;
+/** One cell of the W1 matrix: every peer of it runs once per round on a fresh topic. */
+export interface MatrixCell {
+  key: string;
+  group: 'core' | 'scale';
+  size: number;
+  keyed: boolean;
+  partitions: number;
+  clusterSize: number;
+  rounds: number;
+  peers: PeerName[];
+}
+
+export function sizeLabel(size: number): string {
+  return size >= 1024 ? `${size / 1024}KiB` : `${size}B`;
+}
+
+export function cellKey(c: Pick<MatrixCell, 'size' | 'keyed' | 'partitions' | 'clusterSize'>) {
+  return `${sizeLabel(c.size)}-${c.clusterSize}b-${c.partitions}p-${c.keyed ? 'keyed' : 'keyless'}`;
+}
+
+/** A readable cell name: `100B, 1 broker, 6 partitions, keyless`. */
+export function cellTitle(
+  c: Pick<MatrixCell, 'size' | 'keyed' | 'partitions' | 'clusterSize'>,
+): string {
+  return `${sizeLabel(c.size)}, ${c.clusterSize} broker${c.clusterSize > 1 ? 's' : ''}, ${c.partitions} partitions, ${c.keyed ? 'keyed (1000 keys)' : 'keyless'}`;
+}
+
+export function shapeLabel(s: RecordShape): string {
+  return `${sizeLabel(s.size)} ${s.keyed ? 'keyed' : 'keyless'} acks=${s.acks === -1 ? 'all' : s.acks} ${s.compression}`;
 }
 
 /**
- * The cells of a run, in order. The full run covers each W1 dimension around one base
- * (1 KiB keyless, acks all idempotent, no compression): every peer at the base, then for each
- * variation (100 B, keyed, acks 1, lz4) the module at C=1024, kafkajs sendBatch ×1000,
- * ClientKafka emit at C=1024 and Java (Java has no keys, so not for "keyed").
+ * The W1 matrix. Core cells (every peer, 3 rounds): 100 B and 1 KiB × 1 and 3 brokers × 6 and
+ * 64 partitions, keyless. Scaling cells (module and Java, 2 rounds): 256 partitions keyless and
+ * keyed at 6 and 256 partitions, 100 B, on 1 and 3 brokers.
+ */
+export function matrixCells(o: PlanOptions): MatrixCell[] {
+  const z = sizing(o.quick);
+  const before = o.beforeDir ? (['module@before'] as PeerName[]) : [];
+  const pick = (defaults: PeerName[], allowed: PeerName[]) =>
+    o.peers ? allowed.filter((p) => o.peers!.has(p)) : defaults;
+  const corePeers = pick(
+    ['module', ...before, 'kafkajs', 'platformatic', 'java'],
+    ['module', ...before, 'kafkajs', 'platformatic', 'client-kafka', 'java'],
+  );
+  const scalePeers = pick(['module', ...before, 'java'], ['module', ...before, 'java']);
+  const cells: MatrixCell[] = [];
+  const add = (
+    group: MatrixCell['group'],
+    size: number,
+    keyed: boolean,
+    partitions: number,
+    clusterSize: number,
+  ) => {
+    const peers = group === 'core' ? corePeers : scalePeers;
+    const rounds = o.rounds ?? (group === 'core' ? z.coreRounds : z.scaleRounds);
+    const key = cellKey({ size, keyed, partitions, clusterSize });
+    if (!o.clusterSizes.includes(clusterSize) || peers.length === 0) return;
+    if (o.cells && !o.cells.test(key)) return;
+    cells.push({ key, group, size, keyed, partitions, clusterSize, rounds, peers });
+  };
+  if (o.quick) {
+    add('core', 100, false, 6, 1);
+    add('scale', 100, true, 64, 1);
+    add('scale', 100, false, 6, 3);
+    return cells;
+  }
+  for (const clusterSize of [1, 3]) {
+    for (const size of [100, 1024]) {
+      for (const partitions of [6, 64]) add('core', size, false, partitions, clusterSize);
+    }
+    add('scale', 100, false, 256, clusterSize);
+    for (const partitions of [6, 256]) add('scale', 100, true, partitions, clusterSize);
+  }
+  return cells;
+}
+
+/** The peer order of a round: A B C, then B C A, then C A B, … (no peer always goes first). */
+export function rotate<T>(items: readonly T[], round: number): T[] {
+  if (items.length === 0) return [];
+  const k = (round - 1) % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+/**
+ * Every run of a bench, in order: per cluster size (1 broker, then 3), the W1 matrix round by
+ * round (round 1 of every cell, then round 2, …; peers rotated each round), then, on the
+ * 1-broker cluster, W2, W3 and W4. W5 needs no broker and runs first.
  */
 export function buildPlan(o: PlanOptions): CellSpec[] {
   const z = sizing(o.quick);
-  const cells: CellSpec[] = [];
-  const want = (w: Workload, p: PeerName) =>
-    (!o.workloads || o.workloads.has(w)) && (!o.peers || o.peers.has(p));
+  const specs: CellSpec[] = [];
+  const warmupMs = o.warmupMs ?? z.warmupMs;
+  const windowMs = o.windowMs ?? z.windowMs;
+  const want = (w: Workload) => o.workloads.has(w);
+  const wantPeer = (p: PeerName) => !o.peers || o.peers.has(p);
+  const moduleDirOf = (p: PeerName) =>
+    p === 'module' ? o.moduleDir : p === 'module@before' ? o.beforeDir : undefined;
+  const replicationOf = (clusterSize: number) =>
+    clusterSize === 1 ? 1 : Math.min(clusterSize, o.replication3 ?? 3);
 
-  const add = (
-    workload: Workload,
-    peer: PeerName,
-    shape: RecordShape,
-    opts: {
-      mode?: SendMode;
-      c?: number;
-      batch?: number;
-      tuning?: ModuleTuning;
-      records?: number;
-      maxSeconds?: number;
-      rate?: number;
-      perCaller?: number;
-      pauseMs?: number;
-      iterations?: number;
-      extra?: string;
-      nonIdempotent?: boolean;
-    } = {},
-  ) => {
-    if (!want(workload, peer)) return;
-    const mode = opts.mode ?? 'send';
-    const c = opts.c ?? 1;
-    const batch = opts.batch ?? 1;
-    const tuning: ModuleTuning = peer === 'module' || peer === 'java' ? (opts.tuning ?? {}) : {};
-    const n = cells.length + 1;
-    const id = `${workload.toLowerCase()}-${String(n).padStart(2, '0')}-${peer}`;
-    const unit = mode === 'batch' ? batch * c : c;
-    const records = opts.records ?? z.records;
-    const warmupRecords =
-      workload === 'W5' ? 0 : Math.min(records, Math.max(o.quick ? 300 : 1000, 2 * unit));
-    const b = tuning.batchSize !== undefined ? `${tuning.batchSize / 1024}K` : undefined;
-    let tune = '';
-    if (peer === 'module' && tuning.lingerMs !== undefined) {
-      tune = ` lingerMs=${tuning.lingerMs}${b ? ` batchSize=${b}` : ''}`;
-    } else if (peer === 'java') {
-      tune = ` linger.ms=${tuning.lingerMs ?? 5} batch.size=${b ?? '16K'}`;
-    }
-    let call = callLabel(peer, mode, c, batch);
-    if (workload === 'W2') call = call.replace(/ C=\d+$/, ' open loop');
-    if (workload === 'W3') call = call.replace(/ C=(\d+)$/, ` ×${c} callers, not awaited`);
-    if (workload === 'W5') call = 'decorator path';
-    cells.push({
+  const push = (s: Omit<CellSpec, 'id' | 'topic' | 'brokers' | 'replication'>) => {
+    const n = specs.length + 1;
+    const id = `${s.workload.toLowerCase()}-${String(n).padStart(3, '0')}-${s.peer.replace('@', '-')}`;
+    specs.push({
+      ...s,
       id,
-      workload,
-      peer,
-      mode,
-      concurrency: c,
-      batch,
-      shape,
-      tuning,
-      records,
-      maxSeconds: opts.maxSeconds ?? z.maxSeconds,
-      warmupRecords,
-      warmupMs: workload === 'W1' || workload === 'W4' ? z.warmupMs : 0,
-      rate: opts.rate,
-      perCaller: opts.perCaller,
-      pauseMs: opts.pauseMs,
-      iterations: opts.iterations,
-      nonIdempotent: opts.nonIdempotent,
-      topic: `bench-${o.runId}-${id}`,
+      topic: `bench-${o.runId}-${String(n).padStart(3, '0')}`,
       brokers: o.brokers,
-      label: `${PEER_LABEL[peer]} ${call}${tune}${opts.extra ?? ''}`,
+      replication: replicationOf(s.clusterSize),
     });
   };
 
-  const l0: ModuleTuning = { lingerMs: 0 };
-  const l5: ModuleTuning = { lingerMs: 5 };
-  const slow = { maxSeconds: z.slowSeconds };
+  const base = (shape: RecordShape) => ({
+    shape,
+    records: 0,
+    warmupRecords: 0,
+    maxSeconds: (warmupMs + windowMs) / 1000 + 120,
+    partitions: 6,
+    clusterSize: 1,
+    round: 1,
+    warmupMs,
+    windowMs,
+  });
 
-  // W1 at the base shape: every peer.
-  add('W1', 'module', BASE, { c: 1, tuning: l0, ...slow });
-  if (!o.quick) add('W1', 'module', BASE, { c: 1, tuning: l5, ...slow });
-  if (!o.quick) add('W1', 'module', BASE, { c: 64, tuning: l5 });
-  add('W1', 'module', BASE, { c: 1024, tuning: l5 });
-  add('W1', 'module', BASE, { mode: 'batch', batch: 1000, tuning: l5 });
-  add('W1', 'kafkajs', BASE, { c: 1, ...slow });
-  if (!o.quick) add('W1', 'kafkajs', BASE, { c: 64 });
-  add('W1', 'kafkajs', BASE, { c: 1024 });
-  add('W1', 'kafkajs', BASE, { mode: 'batch', batch: 100 });
-  add('W1', 'kafkajs', BASE, { mode: 'batch', batch: 1000 });
-  if (!o.quick) add('W1', 'client-kafka', BASE, { c: 1, ...slow });
-  if (!o.quick) add('W1', 'client-kafka', BASE, { c: 64 });
-  add('W1', 'client-kafka', BASE, { c: 1024 });
-  add('W1', 'platformatic', BASE, { c: 1024 });
-  add('W1', 'platformatic', BASE, { c: 1024, nonIdempotent: true, extra: ' (not idempotent)' });
-  if (!o.quick) add('W1', 'platformatic', BASE, { mode: 'batch', batch: 1000 });
-  add('W1', 'java', BASE, { tuning: { lingerMs: 5, batchSize: 16384 } });
-
-  // W1 variations around the base.
-  for (const v of o.quick ? VARIATIONS.filter((x) => x.name === 'lz4') : VARIATIONS) {
-    add('W1', 'module', v.shape, { c: 1024, tuning: l5 });
-    add('W1', 'kafkajs', v.shape, { mode: 'batch', batch: 1000 });
-    if (!o.quick) add('W1', 'client-kafka', v.shape, { c: 1024 });
-    if (!v.shape.keyed) add('W1', 'java', v.shape, { tuning: { lingerMs: 5, batchSize: 16384 } });
-  }
-
-  // W2: fixed offered rate, latency from the intended send time.
-  for (const rate of z.rates) {
-    const records = rate * z.latencySeconds;
-    const w2 = { rate, records, maxSeconds: z.latencySeconds, extra: ` @${rate}/s` };
-    add('W2', 'module', BASE, { ...w2, tuning: l0 });
-    if (!o.quick) add('W2', 'module', BASE, { ...w2, tuning: l5 });
-    add('W2', 'kafkajs', BASE, w2);
-    if (!o.quick) add('W2', 'client-kafka', BASE, w2);
-    // Its idempotent producer fails with OUT_OF_ORDER_SEQUENCE_NUMBER as soon as sends overlap.
-    if (!o.quick) {
-      add('W2', 'platformatic', BASE, {
-        ...w2,
-        nonIdempotent: true,
-        extra: ` @${rate}/s (not idempotent)`,
-      });
-    }
-    if (!o.quick) add('W2', 'java', BASE, { ...w2, tuning: { lingerMs: 0, batchSize: 16384 } });
-  }
-
-  // W3: broker paused while 1024 callers keep sending (needs a broker we can SIGSTOP).
-  if (!o.external) {
-    const w3 = z.w3;
-    const memory = {
-      c: w3.concurrency,
-      perCaller: w3.perCaller,
-      pauseMs: w3.pauseMs,
-      records: w3.concurrency * w3.perCaller,
-      maxSeconds: o.quick ? 20 : 60,
-    };
-    add('W3', 'module', BASE, {
-      ...memory,
-      tuning: { lingerMs: 5, bufferMemory: w3.bufferMemory, maxBlockMs: w3.maxBlockMs },
-      extra: ` bufferMemory=${w3.bufferMemory >> 20}MiB maxBlockMs=${w3.maxBlockMs}`,
+  if (want('W5') && wantPeer('module')) {
+    push({
+      ...base({ size: 1024, keyed: true, acks: -1, compression: 'none' }),
+      workload: 'W5',
+      peer: 'module',
+      mode: 'send',
+      concurrency: 1,
+      batch: 1,
+      tuning: {},
+      cell: 'micro',
+      iterations: z.microIterations,
+      maxSeconds: 300,
+      label: 'module building blocks (no network)',
     });
-    if (!o.quick) add('W3', 'kafkajs', BASE, memory);
   }
 
-  // W4: the module's accumulator settings at the base shape from 1024 callers. 1024 awaiting
-  // callers keep at most 1024 records in flight: 1 MiB of 1 KiB records fills even 256K batches
-  // (100 B records would cap every batch near 100 KB and hide batchSize).
-  for (const lingerMs of z.w4.lingers) {
-    for (const batchSize of z.w4.batchSizes) {
-      add('W4', 'module', BASE, {
-        c: 1024,
-        tuning: { lingerMs, batchSize },
-        records: z.w4.records,
-        maxSeconds: z.w4.maxSeconds,
-      });
+  const cells = want('W1') ? matrixCells(o) : [];
+  for (const clusterSize of o.clusterSizes) {
+    const here = cells.filter((c) => c.clusterSize === clusterSize);
+    const maxRounds = Math.max(0, ...here.map((c) => c.rounds));
+    for (let round = 1; round <= maxRounds; round++) {
+      for (const c of here.filter((x) => x.rounds >= round)) {
+        for (const peer of rotate(c.peers, round)) {
+          const d = PEERS[peer];
+          push({
+            ...base({ size: c.size, keyed: c.keyed, acks: -1, compression: 'none' }),
+            workload: 'W1',
+            peer,
+            mode: d.mode,
+            concurrency: d.concurrency,
+            batch: d.batch,
+            tuning: d.tuning,
+            cell: c.key,
+            round,
+            partitions: c.partitions,
+            clusterSize,
+            moduleDir: moduleDirOf(peer),
+            maxInFlight: peer === 'java' ? o.javaInFlight : undefined,
+            label:
+              peer === 'java' && o.javaInFlight
+                ? `${d.label}, at most ${o.javaInFlight} records unacked`
+                : d.label,
+          });
+        }
+      }
+    }
+    if (clusterSize !== 1) continue;
+
+    const kib: RecordShape = { size: 1024, keyed: false, acks: -1, compression: 'none' };
+    if (want('W2')) {
+      // One caller, closed loop: the latency of one send, module lingerMs 0 vs kafkajs send().
+      const lat = z.latency;
+      for (let round = 1; round <= lat.rounds; round++) {
+        const peers = rotate(['module', 'kafkajs'] as PeerName[], round).filter(wantPeer);
+        for (const peer of peers) {
+          push({
+            ...base(kib),
+            workload: 'W2',
+            peer,
+            mode: 'send',
+            concurrency: 1,
+            batch: 1,
+            tuning: peer === 'module' ? { lingerMs: 0 } : {},
+            cell: 'latency-c1',
+            round,
+            warmupMs: lat.warmupMs,
+            windowMs: lat.windowMs,
+            latency: true,
+            moduleDir: moduleDirOf(peer),
+            label: peer === 'module' ? 'module send() C=1 lingerMs 0' : 'kafkajs send() C=1',
+          });
+        }
+      }
+      // Open loop at a fixed offered rate: latency from the intended send time.
+      for (const rate of z.rates) {
+        for (const peer of (['module', 'kafkajs'] as PeerName[]).filter(wantPeer)) {
+          push({
+            ...base(kib),
+            workload: 'W2',
+            peer,
+            mode: 'send',
+            concurrency: 1,
+            batch: 1,
+            tuning: peer === 'module' ? { lingerMs: 0 } : {},
+            cell: `open-${rate}`,
+            rate,
+            records: rate * z.openLoopSeconds,
+            warmupRecords: 1000,
+            maxSeconds: z.openLoopSeconds + 120,
+            moduleDir: moduleDirOf(peer),
+            label: `${peer === 'module' ? 'module send() lingerMs 0' : 'kafkajs send()'} open loop @${rate.toLocaleString('en-US')}/s`,
+          });
+        }
+      }
+    }
+
+    if (want('W3') && !o.external) {
+      const w3 = z.w3;
+      const memory = {
+        workload: 'W3' as const,
+        mode: 'send' as const,
+        concurrency: w3.concurrency,
+        batch: 1,
+        perCaller: w3.perCaller,
+        pauseMs: w3.pauseMs,
+        records: w3.concurrency * w3.perCaller,
+        warmupRecords: 2000,
+        maxSeconds: o.quick ? 60 : 120,
+        cell: 'memory',
+      };
+      if (wantPeer('module')) {
+        push({
+          ...base(kib),
+          ...memory,
+          peer: 'module',
+          tuning: { lingerMs: 5, bufferMemory: w3.bufferMemory, maxBlockMs: w3.maxBlockMs },
+          moduleDir: o.moduleDir,
+          label: `module send() ×${w3.concurrency} callers, not awaited, bufferMemory=${w3.bufferMemory >> 20}MiB maxBlockMs=${w3.maxBlockMs}`,
+        });
+      }
+    }
+
+    if (want('W4') && wantPeer('module')) {
+      for (const lingerMs of z.w4.lingers) {
+        for (const batchSize of z.w4.batchSizes) {
+          push({
+            ...base(kib),
+            workload: 'W4',
+            peer: 'module',
+            mode: 'send',
+            concurrency: CALLERS,
+            batch: 1,
+            tuning: { lingerMs, batchSize },
+            cell: `tuning-l${lingerMs}-b${batchSize}`,
+            moduleDir: o.moduleDir,
+            label: `module send() ×${CALLERS} lingerMs=${lingerMs} batchSize=${batchSize / 1024}K`,
+          });
+        }
+      }
     }
   }
+  return specs;
+}
 
-  // W5: per-event CPU of the decorator path, no network.
-  add('W5', 'module', BASE, { iterations: z.microIterations, extra: ', building blocks' });
-  return cells;
+/**
+ * Rough wall time of a plan in seconds, from the measured overheads on the 2-core machine:
+ * process start + connect + topic create / verify / delete (more with partitions and
+ * replicas), cluster start and broker warm-up.
+ */
+export function estimateSeconds(plan: readonly CellSpec[], o: PlanOptions): number {
+  const z = sizing(o.quick);
+  let s = 0;
+  for (const c of plan) {
+    // Measured on the shared 2-core machine: creating, touching, checking and deleting a topic
+    // costs about 0.5 s at 6 partitions and 1 replica, 2 s at 256, 1.5 s at 6 × 3 replicas,
+    // 5 s at 256 × 3; a run's process start and connect about 1.5 s (kafkajs and platformatic less).
+    const topic =
+      0.5 + (c.partitions * c.replication) / 300 + c.partitions * 0.004 + (c.replication - 1) * 0.5;
+    const start = c.peer === 'kafkajs' || c.peer === 'platformatic' ? 0.8 : 1.5;
+    // Java drains its buffer.memory (32 MiB, ~250k records of 100 B) after the window.
+    const drain = c.peer === 'java' ? (c.clusterSize > 1 ? 4 : 1) : 0;
+    if (c.workload === 'W5') s += o.quick ? 8 : 40;
+    else if (c.workload === 'W3') s += (c.pauseMs ?? 0) / 1000 + 12;
+    else if (c.rate) s += c.records / c.rate + 4 + topic;
+    else s += (c.warmupMs + c.windowMs) / 1000 + start + topic + drain;
+  }
+  if (!o.external) {
+    for (const size of new Set(plan.filter((c) => c.workload !== 'W5').map((c) => c.clusterSize))) {
+      s += (size === 1 ? 8 : 30) + z.brokerWarmupMs / 1000 + 3;
+    }
+  }
+  return s;
 }

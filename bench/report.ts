@@ -1,18 +1,24 @@
 /**
- * Turns a run's JSON (bench/results/<date>.json) into bench/RESULTS.md. Used by run.ts; also
- * runnable on its own to re-render: `node .build/bench/report.js bench/results/<file>.json [out.md]`.
+ * Turns a run's JSON (bench/results/<date>.json) into bench/RESULTS.md and its SVG chart.
+ * Used by run.ts; also runnable on its own to re-render:
+ * `node .build/bench/report.js bench/results/<file>.json [out.md]` (the chart goes beside it).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { shapeLabel } from './plan.js';
+import { cellTitle } from './plan.js';
+import { aggregate, find, type PeerAggregate } from './support/aggregate.js';
+import { renderChartSvg } from './support/chart.js';
 import type { MachineInfo, Versions } from './support/machine.js';
-import type { CellResult, RecordShape } from './support/types.js';
+import { ratio as divide, roundRatios, spread } from './support/stats.js';
+import { evaluateTargets, passes } from './support/targets.js';
+import type { CellResult, PeerName } from './support/types.js';
 
 export interface RunRecord {
   startedAt: string;
   finishedAt: string;
   wallSeconds: number;
+  estimatedSeconds?: number;
   mode: 'quick' | 'full';
   argv: string[];
   machine: MachineInfo;
@@ -40,10 +46,11 @@ const n2 = (v: number | undefined) =>
     : v.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 });
 const ms = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? '–' : v >= 100 ? n0(v) : v >= 10 ? n1(v) : n2(v);
-const ratio = (a: number | undefined, b: number | undefined) => {
-  if (a === undefined || b === undefined || !a || !b) return '–';
-  const r = a / b;
-  return r < 0.1 ? r.toPrecision(2) : n2(r);
+const x2 = (v: number | undefined) => (v === undefined ? '–' : `${n2(v)}×`);
+const ratio = (a: number | undefined, b: number | undefined) => x2(divide(a, b));
+const range = (values: number[], fmt: (v: number) => string) => {
+  const s = spread(values);
+  return s ? (s.n > 1 ? `${fmt(s.min)}–${fmt(s.max)}` : fmt(s.min)) : '–';
 };
 
 /** A markdown table; numeric columns (all but the first, unless `text`) right-aligned. */
@@ -51,227 +58,212 @@ function table(head: string[], rows: string[][], text = false): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   return [
     `| ${head.map(esc).join(' | ')} |`,
-    `| ${head.map((_, i) => (i === 0 || text || (i === head.length - 1 && ['note', 'verdict'].includes(head[i])) ? '---' : '---:')).join(' | ')} |`,
+    `| ${head.map((h, i) => (i === 0 || text || ['note', 'verdict', 'peer', 'cell', 'scope'].includes(h) ? '---' : '---:')).join(' | ')} |`,
     ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
   ].join('\n');
 }
 
-const sameShape = (a: RecordShape, b: RecordShape) =>
-  a.size === b.size && a.keyed === b.keyed && a.acks === b.acks && a.compression === b.compression;
+const PEER_ORDER: PeerName[] = [
+  'module',
+  'module@before',
+  'kafkajs',
+  'platformatic',
+  'client-kafka',
+  'java',
+];
+const byPeer = (a: PeerAggregate, b: PeerAggregate) =>
+  PEER_ORDER.indexOf(a.peer) - PEER_ORDER.indexOf(b.peer);
 
-/** The module at C=1024 lingerMs 5 of a shape: the reference every W1 ratio divides by. */
-function moduleReference(cells: CellResult[], shape: RecordShape): CellResult | undefined {
-  return cells.find(
-    (c) =>
-      c.status === 'ok' &&
-      c.spec.workload === 'W1' &&
-      c.spec.peer === 'module' &&
-      c.spec.mode === 'send' &&
-      c.spec.concurrency === 1024 &&
-      (c.spec.tuning.lingerMs ?? 5) === 5 &&
-      sameShape(c.spec.shape, shape),
-  );
+function cellsOf(aggs: readonly PeerAggregate[]): string[] {
+  return [...new Set(aggs.map((a) => a.cell))];
 }
 
-function find(cells: CellResult[], pred: (c: CellResult) => boolean): CellResult | undefined {
-  return cells.find((c) => c.status === 'ok' && pred(c));
-}
-
-function headline(run: RunRecord): string {
-  const w1 = run.cells.filter((c) => c.spec.workload === 'W1');
-  const base = w1.find((c) => c.spec.peer === 'module')?.spec.shape;
-  if (!base) return '_No W1 cells in this run._';
-  const isBase = (c: CellResult) => sameShape(c.spec.shape, base);
-  const rows: string[][] = [];
-  const thr = (label: string, peer: CellResult | undefined, shape = base) => {
-    const reference = moduleReference(w1, shape);
-    rows.push([
-      `throughput (${shapeLabel(shape)}): module send() C=1024 lingerMs 5 vs ${peer ? peer.spec.label : label}`,
-      reference ? `${n0(reference.msgPerSec)} msg/s` : 'not run',
-      peer ? `${n0(peer.msgPerSec)} msg/s` : 'not run',
-      ratio(reference?.msgPerSec, peer?.msgPerSec),
-    ]);
-  };
-  // The issue's targets are stated for 100 B events: those rows first, then the base shape.
-  const small = w1.find((c) => c.spec.peer === 'module' && c.spec.shape.size === 100)?.spec.shape;
-  for (const shape of small ? [small, base] : [base]) {
-    const of = (c: CellResult) => sameShape(c.spec.shape, shape);
-    thr(
-      'kafkajs sendBatch ×1000',
-      find(
-        w1,
-        (c) =>
-          of(c) && c.spec.peer === 'kafkajs' && c.spec.mode === 'batch' && c.spec.batch === 1000,
-      ),
-      shape,
-    );
-    thr(
-      'ClientKafka emit() C=1024',
-      find(w1, (c) => of(c) && c.spec.peer === 'client-kafka' && c.spec.concurrency === 1024),
-      shape,
-    );
-    thr(
-      'Java ProducerPerformance',
-      find(w1, (c) => of(c) && c.spec.peer === 'java'),
-      shape,
-    );
-  }
-  thr(
-    'platformatic send() C=1024',
-    find(
-      w1,
-      (c) =>
-        isBase(c) &&
-        c.spec.peer === 'platformatic' &&
-        c.spec.mode === 'send' &&
-        c.spec.concurrency === 1024,
-    ),
-  );
-  thr(
-    'platformatic send ×1000',
-    find(w1, (c) => isBase(c) && c.spec.peer === 'platformatic' && c.spec.mode === 'batch'),
-  );
-  const m1 = find(
-    w1,
-    (c) =>
-      isBase(c) &&
-      c.spec.peer === 'module' &&
-      c.spec.mode === 'send' &&
-      c.spec.concurrency === 1 &&
-      c.spec.tuning.lingerMs === 0,
-  );
-  const k1 = find(
-    w1,
-    (c) =>
-      isBase(c) && c.spec.peer === 'kafkajs' && c.spec.mode === 'send' && c.spec.concurrency === 1,
-  );
-  rows.push([
-    'p50 latency, one caller (C=1, closed loop): module lingerMs 0 vs kafkajs send()',
-    m1?.latency ? `${ms(m1.latency.p50)} ms` : 'not run',
-    k1?.latency ? `${ms(k1.latency.p50)} ms` : 'not run',
-    ratio(m1?.latency?.p50, k1?.latency?.p50),
-  ]);
-  const w2 = run.cells.filter((c) => c.spec.workload === 'W2');
-  for (const rate of [...new Set(w2.map((c) => c.spec.rate))]) {
-    const m = find(
-      w2,
-      (c) => c.spec.rate === rate && c.spec.peer === 'module' && c.spec.tuning.lingerMs === 0,
-    );
-    const k = find(w2, (c) => c.spec.rate === rate && c.spec.peer === 'kafkajs');
-    rows.push([
-      `p50 latency at ${n0(rate)} msg/s offered (from intended send time): module lingerMs 0 vs kafkajs send()`,
-      m?.latency ? `${ms(m.latency.p50)} ms` : 'not run',
-      k?.latency ? `${ms(k.latency.p50)} ms` : 'not run',
-      ratio(m?.latency?.p50, k?.latency?.p50),
-    ]);
-  }
-  const w3 = run.cells.filter((c) => c.spec.workload === 'W3' && c.status === 'ok' && c.memory);
-  const growth = (c?: CellResult) =>
-    c?.memory ? `+${n0(c.memory.peakRssMiB - c.memory.baselineRssMiB)} MiB` : 'not run';
-  const m3 = w3.find((c) => c.spec.peer === 'module');
-  if (m3) {
-    const budget = (m3.spec.tuning.bufferMemory ?? 0) / 2 ** 20 + 64;
-    rows.push([
-      `peak RSS growth, broker paused while 1024 callers send (W3; target: bufferMemory + 64 = ${n0(budget)} MiB)`,
-      growth(m3),
-      growth(w3.find((c) => c.spec.peer === 'kafkajs')),
-      '',
-    ]);
-  }
-  return [
-    'Throughput ratio > 1: the module is faster. Latency ratio < 1: the module answers sooner.',
-    '',
-    'Read these with care: each cell runs once, peers in a fixed order, so a ratio divides two ' +
-      'cells taken at different times; and the Java peer is measured cold (its figure includes ' +
-      'JVM start, connect and JIT warm-up) while every Node peer warms up for 2 s first, so the ' +
-      'Java ratios flatter the module.',
-    '',
-    table(['comparison', 'module', 'peer', 'module ÷ peer'], rows),
-  ].join('\n');
-}
-
-function w1Tables(run: RunRecord): string {
-  const w1 = run.cells.filter((c) => c.spec.workload === 'W1');
-  const groups: RecordShape[] = [];
-  for (const c of w1)
-    if (!groups.some((g) => sameShape(g, c.spec.shape))) groups.push(c.spec.shape);
-  const out: string[] = [];
-  for (const shape of groups) {
-    const ref = moduleReference(w1, shape);
-    const rows = w1
-      .filter((c) => sameShape(c.spec.shape, shape))
-      .map((c) => [
-        c.spec.label,
-        c.status === 'ok' ? n0(c.records) : c.status,
-        c.status === 'ok' ? n0(c.msgPerSec) : '–',
-        c.status === 'ok' ? n1(c.mibPerSec) : '–',
-        c.status === 'ok' ? ratio(ref?.msgPerSec, c.msgPerSec) : '–',
-        c.status === 'ok' ? n2(c.cpuSeconds) : '–',
-        c.status === 'ok' ? n1(c.cpuUsPerRecord) : '–',
-        c.status === 'ok' ? n0(c.peakRssMiB) : '–',
-        c.recordsPerRequest !== undefined ? n1(c.recordsPerRequest) : '–',
-        ms(c.latency?.p50),
-        ms(c.latency?.p99),
-        ms(c.latency?.p999),
-        ms(c.latency?.max),
-        n1(c.brokerCpuSeconds),
-        c.errors ? n0(c.errors) : '0',
-        [c.note, c.firstError].filter(Boolean).join('; '),
-      ]);
-    out.push(`### ${shapeLabel(shape)}`, '');
-    out.push(
-      table(
-        [
-          'peer / call',
-          'records',
-          'msg/s',
-          'MiB/s',
-          'module ÷ this',
-          'client CPU s',
-          'CPU µs/rec',
-          'peak RSS MiB',
-          'rec/req',
-          'p50 ms',
-          'p99 ms',
-          'p99.9 ms',
-          'max ms',
-          'broker CPU s',
-          'errors',
-          'note',
-        ],
-        rows,
-      ),
-      '',
-    );
-  }
-  return out.join('\n');
-}
-
-function w2Table(run: RunRecord): string {
-  const w2 = run.cells.filter((c) => c.spec.workload === 'W2');
-  if (w2.length === 0) return '_Not run._';
-  const rows = w2.map((c) => {
-    const ref = find(
-      w2,
-      (m) =>
-        m.spec.rate === c.spec.rate && m.spec.peer === 'module' && m.spec.tuning.lingerMs === 0,
-    );
+function targetsTable(run: RunRecord, w1: PeerAggregate[], w2: PeerAggregate[]): string {
+  const rows = evaluateTargets(w1, w2, run.cells).map((t) => {
+    const failing = t.checks.filter((c) => passes(c) === false);
+    const missing = t.checks.filter((c) => c.value === undefined);
+    const values = t.checks.filter((c) => c.value !== undefined).map((c) => c.value!);
+    const worst =
+      values.length === 0
+        ? undefined
+        : t.checks[0].kind === 'min'
+          ? Math.min(...values)
+          : Math.max(...values);
+    const detail = [
+      values.length > 0
+        ? `${t.checks[0].kind === 'min' ? 'lowest' : 'highest'} ${n2(worst)} (limit ${n2(t.checks[0].limit)})`
+        : '',
+      failing.length > 0
+        ? `not met in: ${failing.map((c) => `${c.scope} ${n2(c.value)}`).join(', ')}`
+        : '',
+      missing.length > 0 ? `not measured: ${missing.map((c) => c.scope).join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     return [
-      c.spec.label,
-      n0(c.spec.rate),
-      c.status === 'ok' ? n0(c.achievedRate ?? c.msgPerSec) : c.status,
-      ms(c.latency?.p50),
-      ms(c.latency?.p99),
-      ms(c.latency?.p999),
-      ms(c.latency?.max),
-      ratio(ref?.latency?.p50, c.latency?.p50),
-      c.status === 'ok' ? n1(c.cpuUsPerRecord) : '–',
-      c.status === 'ok' ? n0(c.peakRssMiB) : '–',
-      c.recordsPerRequest !== undefined ? n1(c.recordsPerRequest) : '–',
-      c.errors ? n0(c.errors) : '0',
-      [c.note, c.firstError].filter(Boolean).join('; '),
+      t.target,
+      `**${t.verdict}**`,
+      `${t.checks.length - missing.length}/${t.checks.length}`,
+      detail,
     ];
   });
+  return table(['target', 'verdict', 'checks measured', 'detail'], rows, true);
+}
+
+function headline(w1: PeerAggregate[]): string {
+  const cells = cellsOf(w1);
+  const others = PEER_ORDER.filter((p) => p !== 'module' && w1.some((a) => a.peer === p));
+  if (cells.length === 0 || !w1.some((a) => a.peer === 'module')) return '_No W1 module runs._';
+  const rows = cells.map((cell) => {
+    const m = find(w1, cell, 'module');
+    return [
+      cell,
+      m?.rate !== undefined ? n0(m.rate) : '–',
+      ...others.map((p) => {
+        const o = find(w1, cell, p);
+        if (!o || !m) return '–';
+        const per = roundRatios(m.rateByRound, o.rateByRound);
+        return `${ratio(m.rate, o.rate)}${per.length > 1 ? ` (${range(per, n2)})` : ''}`;
+      }),
+    ];
+  });
+  return table(['cell', 'module records/s', ...others.map((p) => `module ÷ ${p}`)], rows);
+}
+
+function w1Table(w1: PeerAggregate[]): string {
+  const rows: string[][] = [];
+  for (const cell of cellsOf(w1)) {
+    const here = w1.filter((a) => a.cell === cell).sort(byPeer);
+    const m = here.find((a) => a.peer === 'module');
+    for (const a of here) {
+      const per = m && a !== m ? roundRatios(m.rateByRound, a.rateByRound) : [];
+      rows.push([
+        cell,
+        a.label,
+        `${a.ok}/${a.planned}`,
+        n0(a.rate),
+        range([...a.rateByRound.values()], n0),
+        a === m ? '' : ratio(m?.rate, a.rate),
+        per.length > 1 ? range(per, n2) : '–',
+        n1(a.cpuUsPerRecord),
+        n2(a.brokerCpuPerMillion),
+        n0(a.requestsPerSec),
+        n1(a.recordsPerRequest),
+        a.problems.join(' / '),
+      ]);
+    }
+  }
+  return table(
+    [
+      'cell',
+      'peer',
+      'rounds ok',
+      'records/s (median)',
+      'per-round min–max',
+      'module ÷ this',
+      'per-round ratios',
+      'client CPU µs/record',
+      'broker CPU s / M records',
+      'requests/s',
+      'records/request',
+      'note',
+    ],
+    rows,
+  );
+}
+
+function costTable(w1: PeerAggregate[]): string {
+  const parts = [6, 64, 256];
+  const rows: string[][] = [];
+  for (const clusterSize of [1, 3]) {
+    for (const keyed of [false, true]) {
+      for (const peer of PEER_ORDER) {
+        const at = parts.map((p) =>
+          w1.find(
+            (a) =>
+              a.peer === peer &&
+              a.size === 100 &&
+              a.keyed === keyed &&
+              a.clusterSize === clusterSize &&
+              a.partitions === p,
+          ),
+        );
+        if (at.filter(Boolean).length < 2) continue;
+        rows.push([
+          `100B, ${clusterSize} broker${clusterSize > 1 ? 's' : ''}, ${keyed ? 'keyed' : 'keyless'}`,
+          peer,
+          ...at.map((a) => n1(a?.cpuUsPerRecord)),
+          ratio(at[2]?.cpuUsPerRecord, at[0]?.cpuUsPerRecord),
+          ...at.map((a) => n2(a?.brokerCpuPerMillion)),
+          ratio(at[2]?.brokerCpuPerMillion, at[0]?.brokerCpuPerMillion),
+          ...at.map((a) => n0(a?.rate)),
+        ]);
+      }
+    }
+  }
+  if (rows.length === 0) return '_No cell ran at more than one partition count._';
+  return table(
+    [
+      'cells',
+      'peer',
+      'client µs/rec 6p',
+      '64p',
+      '256p',
+      '256 ÷ 6',
+      'broker s/M 6p',
+      '64p',
+      '256p',
+      '256 ÷ 6',
+      'records/s 6p',
+      '64p',
+      '256p',
+    ],
+    rows,
+  );
+}
+
+function latencyC1Table(w2: PeerAggregate[]): string {
+  const c1 = w2.filter((a) => a.cell === 'latency-c1').sort(byPeer);
+  if (c1.length === 0) return '_Not run._';
+  const m = c1.find((a) => a.peer === 'module');
+  return table(
+    [
+      'peer',
+      'rounds ok',
+      'p50 ms (median)',
+      'per-round p50',
+      'module ÷ this',
+      'records/s',
+      'client CPU µs/record',
+    ],
+    c1.map((a) => [
+      a.label,
+      `${a.ok}/${a.planned}`,
+      ms(a.p50),
+      range([...a.p50ByRound.values()], ms),
+      a === m ? '' : ratio(m?.p50, a.p50),
+      n0(a.rate),
+      n1(a.cpuUsPerRecord),
+    ]),
+  );
+}
+
+function openLoopTable(run: RunRecord): string {
+  const w2 = run.cells.filter((c) => c.spec.workload === 'W2' && c.spec.rate);
+  if (w2.length === 0) return '_Not run._';
+  const rows = w2.map((c) => [
+    c.spec.label,
+    n0(c.spec.rate),
+    c.status === 'ok' ? n0(c.achievedRate ?? c.msgPerSec) : c.status,
+    ms(c.latency?.p50),
+    ms(c.latency?.p99),
+    ms(c.latency?.p999),
+    ms(c.latency?.max),
+    c.status === 'ok' ? n1(c.cpuUsPerRecord) : '–',
+    c.recordsPerRequest !== undefined ? n1(c.recordsPerRequest) : '–',
+    c.errors ? n0(c.errors) : '0',
+    [c.note, c.firstError].filter(Boolean).join('; '),
+  ]);
   return table(
     [
       'peer / call',
@@ -281,14 +273,35 @@ function w2Table(run: RunRecord): string {
       'p99 ms',
       'p99.9 ms',
       'max ms',
-      'module l0 p50 ÷ this',
       'CPU µs/rec',
-      'peak RSS MiB',
       'rec/req',
       'errors',
       'note',
     ],
     rows,
+  );
+}
+
+function w4Table(run: RunRecord): string {
+  const w4 = aggregate(run.cells, 'W4');
+  if (w4.length === 0) return '_Not run (`--only=W4`)._';
+  return table(
+    [
+      'setting',
+      'records/s',
+      'client CPU µs/record',
+      'broker CPU s / M records',
+      'records/request',
+      'note',
+    ],
+    w4.map((a) => [
+      a.label,
+      n0(a.rate),
+      n1(a.cpuUsPerRecord),
+      n2(a.brokerCpuPerMillion),
+      n1(a.recordsPerRequest),
+      a.problems.join(' / '),
+    ]),
   );
 }
 
@@ -361,48 +374,6 @@ function w3Table(run: RunRecord): string {
   );
 }
 
-function w4Table(run: RunRecord): string {
-  const w4 = run.cells.filter((c) => c.spec.workload === 'W4');
-  if (w4.length === 0) return '_Not run._';
-  const best = Math.max(...w4.map((c) => (c.status === 'ok' ? c.msgPerSec : 0)));
-  const rows = w4.map((c) => [
-    String(c.spec.tuning.lingerMs ?? '–'),
-    c.spec.tuning.batchSize !== undefined ? `${c.spec.tuning.batchSize / 1024}K` : '–',
-    c.status === 'ok' ? n0(c.msgPerSec) : c.status,
-    c.status === 'ok' ? n1(c.mibPerSec) : '–',
-    c.status === 'ok' && best > 0 ? n2(c.msgPerSec / best) : '–',
-    c.recordsPerRequest !== undefined ? n1(c.recordsPerRequest) : '–',
-    ms(c.latency?.p50),
-    ms(c.latency?.p99),
-    c.status === 'ok' ? n1(c.cpuUsPerRecord) : '–',
-    c.status === 'ok' ? n0(c.peakRssMiB) : '–',
-    c.errors ? n0(c.errors) : '0',
-    [c.note, c.firstError].filter(Boolean).join('; '),
-  ]);
-  const shape = w4[0].spec.shape;
-  return [
-    `module send() from ${w4[0].spec.concurrency} callers, ${shapeLabel(shape)}, ${n0(w4[0].spec.records)} records a cell.`,
-    '',
-    table(
-      [
-        'lingerMs',
-        'batchSize',
-        'msg/s',
-        'MiB/s',
-        '÷ best',
-        'rec/req',
-        'p50 ms',
-        'p99 ms',
-        'CPU µs/rec',
-        'peak RSS MiB',
-        'errors',
-        'note',
-      ],
-      rows,
-    ),
-  ].join('\n');
-}
-
 function w5Table(run: RunRecord): string {
   const w5 = run.cells.filter((c) => c.spec.workload === 'W5');
   const rows: string[][] = [];
@@ -428,61 +399,68 @@ function w5Table(run: RunRecord): string {
   );
 }
 
-export function renderMarkdown(run: RunRecord, jsonFile: string): string {
+export function chartFileFor(mdFile: string): string {
+  return mdFile.replace(/\.md$/, '') + '.svg';
+}
+
+export function renderChart(run: RunRecord): string {
+  const when = run.startedAt.replace(/\.\d+Z$/, 'Z');
+  return renderChartSvg(
+    aggregate(run.cells, 'W1'),
+    `${run.mode === 'quick' ? 'QUICK smoke run (not for conclusions), ' : ''}run of ${when}, ${run.machine.cores} cores, Kafka ${run.versions.kafka ?? '?'}, acks all + idempotence, linger 5 ms, batch 16 KiB`,
+  );
+}
+
+export function renderMarkdown(run: RunRecord, jsonFile: string, chartFile: string): string {
   const v = run.versions;
   const m = run.machine;
+  const w1 = aggregate(run.cells, 'W1');
+  const w2 = aggregate(run.cells, 'W2');
   const failed = run.cells.filter((c) => c.status !== 'ok');
+  const cellNames = cellsOf(w1).map((k) => {
+    const a = w1.find((x) => x.cell === k)!;
+    return `\`${k}\`: ${cellTitle(a)}`;
+  });
   const lines = [
     '# Benchmark results',
     '',
-    `${run.mode === 'quick' ? '**Quick run** (`npm run bench -- --quick`: small counts, few cells; for a smoke check, not for conclusions)' : 'Full run (`npm run bench`)'}, started ${run.startedAt}, wall time ${n1(run.wallSeconds / 60)} min. ` +
-      `Raw numbers: \`bench/results/${basename(jsonFile)}\`. Only ratios within one run mean anything on this shared 2-core machine.`,
+    `${run.mode === 'quick' ? '**Quick run** (`npm run bench -- --quick`: short windows, few cells, few rounds; a smoke check of the harness, not for conclusions)' : 'Full run (`npm run bench`)'}, started ${run.startedAt}, wall time ${n1(run.wallSeconds / 60)} min` +
+      `${run.estimatedSeconds ? ` (estimated ${n1(run.estimatedSeconds / 60)})` : ''}. ` +
+      `Raw numbers: \`bench/results/${basename(jsonFile)}\`. Only ratios within one run mean anything on this shared 2-core machine; bench/README.md says how each figure is taken.`,
     '',
-    '## Machine and versions',
+    '## Targets (issue 13)',
     '',
-    table(
-      ['what', 'value'],
-      [
-        ['CPU', `${m.cores} cores, ${m.cpuModel}`],
-        ['memory', `${m.memoryGiB} GiB`],
-        ['OS', m.os],
-        ['Node.js', v.node],
-        ['kafkajs', v.kafkajs ?? '?'],
-        ['Apache Kafka (broker and ProducerPerformance jars)', v.kafka ?? '?'],
-        ['Java', v.java ?? '?'],
-        [
-          '@nestjs/core / @nestjs/microservices',
-          `${v.nestCore ?? '?'} / ${v.nestMicroservices ?? '?'}`,
-        ],
-        ['@platformatic/kafka', v.platformaticKafka ?? '?'],
-        ['hdr-histogram-js', v.hdrHistogramJs ?? '?'],
-        ['this repo', `${v.gitCommit ?? '?'}${v.gitDirty ? ' + uncommitted changes in lib/' : ''}`],
-      ],
-      true,
-    ),
+    'Computed from this run’s medians; a target is met only when every check of it was measured and passed.',
     '',
-    '## Settings',
+    targetsTable(run, w1, w2),
     '',
-    ...Object.entries(run.settings).map(([k, val]) => `- **${k}**: ${val}`),
+    '## Headline: module ÷ each peer, records/s',
     '',
-    '## Headline ratios',
+    'Ratio of the medians over rounds; in brackets the range of the per-round ratios (module ÷ peer within the same round).',
     '',
-    headline(run),
+    headline(w1),
     '',
-    '## W1 throughput',
+    `![records/s per peer and cell, and cost per record against partitions](${basename(chartFile)})`,
     '',
-    "Closed loop: C callers each await their call before the next. `module ÷ this` divides the module's msg/s at C=1024, lingerMs 5 " +
-      "(same record shape) by the row's msg/s. Latency columns: each call from its start to its resolution (a batch call counts once). " +
-      '`rec/req`: records ÷ Produce requests seen on the wire (Java: its records-per-request-avg metric). Client CPU and peak RSS cover the measured phase ' +
-      '(Java: the whole JVM, start-up included).',
+    '## W1 throughput matrix',
     '',
-    w1Tables(run),
-    '## W2 latency at a fixed offered rate',
+    ...cellNames.map((c) => `- ${c}`),
     '',
-    'Open loop: record i is due at t0 + i/rate and sent then whatever earlier sends are doing; latency runs from that intended time to the ack, ' +
-      'so queueing counts (no coordinated omission). Java rows use ProducerPerformance `--throughput` and its own latency, taken from its send() call (ms resolution).',
+    w1Table(w1),
     '',
-    w2Table(run),
+    '## Cost per record against partitions (100 B)',
+    '',
+    costTable(w1),
+    '',
+    '## W2 latency',
+    '',
+    'One caller, closed loop (each send awaited before the next), 1 KiB keyless, 6 partitions, 1 broker; p50 of the calls that ended in the window, median over rounds.',
+    '',
+    latencyC1Table(w2),
+    '',
+    'Open loop: record i is due at t0 + i/rate and sent then whatever earlier sends are doing; latency runs from that intended time to the ack (no coordinated omission).',
+    '',
+    openLoopTable(run),
     '',
     '## W3 memory with the broker paused',
     '',
@@ -499,14 +477,42 @@ export function renderMarkdown(run: RunRecord, jsonFile: string): string {
     '',
     w5Table(run),
     '',
+    '## Settings',
+    '',
+    ...Object.entries(run.settings).map(([k, val]) => `- **${k}**: ${val}`),
+    '',
+    '## Machine and versions',
+    '',
+    table(
+      ['what', 'value'],
+      [
+        ['CPU', `${m.cores} cores, ${m.cpuModel}`],
+        ['memory', `${m.memoryGiB} GiB`],
+        ['OS', m.os],
+        ['Node.js', v.node],
+        ['kafkajs', v.kafkajs ?? '?'],
+        ['Apache Kafka (brokers and Java client jars)', v.kafka ?? '?'],
+        ['Java', v.java ?? '?'],
+        [
+          '@nestjs/core / @nestjs/microservices',
+          `${v.nestCore ?? '?'} / ${v.nestMicroservices ?? '?'}`,
+        ],
+        ['@platformatic/kafka', v.platformaticKafka ?? '?'],
+        ['this repo', `${v.gitCommit ?? '?'}${v.gitDirty ? ' + uncommitted changes in lib/' : ''}`],
+      ],
+      true,
+    ),
+    '',
   ];
   if (failed.length > 0) {
     lines.push(
-      '## Skipped or failed cells',
+      '## Skipped or failed runs',
+      '',
+      'Not counted in any median.',
       '',
       ...failed.map(
         (c) =>
-          `- ${c.spec.workload} ${c.spec.label} (${shapeLabel(c.spec.shape)}): **${c.status}**: ${[c.note, c.firstError].filter(Boolean).join('; ')}`,
+          `- ${c.spec.workload} ${c.spec.cell} round ${c.spec.round} ${c.spec.label}: **${c.status}**: ${[c.note, c.firstError].filter(Boolean).join('; ')}`,
       ),
       '',
     );
@@ -520,8 +526,10 @@ function main(): void {
   if (!file)
     throw new Error('usage: node .build/bench/report.js bench/results/<file>.json [out.md]');
   const run = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
-  writeFileSync(out, renderMarkdown(run, file));
-  console.log(`wrote ${out}`);
+  const chart = chartFileFor(out);
+  writeFileSync(chart, renderChart(run));
+  writeFileSync(out, renderMarkdown(run, file, chart));
+  console.log(`wrote ${out} and ${chart}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

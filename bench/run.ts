@@ -1,33 +1,47 @@
 /**
- * `npm run bench [-- --quick] [-- --only=W1,W2] [-- --peers=module,kafkajs]`: the benchmark
- * (bench/README.md says what it measures and how). Starts one local Kafka broker (unless KAFKA_BROKERS is set), runs
- * every cell of the plan in turn, each peer in a fresh child process (Java: its own JVM) against
- * its own fresh topic, and writes bench/results/<date>.json and bench/RESULTS.md.
+ * `npm run bench [-- options]`: the benchmark (bench/README.md says what it measures, how,
+ * and the options). Starts a local 1-broker and then a 3-broker Kafka cluster (unless
+ * KAFKA_BROKERS is set), runs the plan's runs in order, each peer in a fresh child process
+ * (Java: its own JVM) against its own fresh topic, and writes bench/results/<date>.json,
+ * bench/RESULTS.md and its chart.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { KafkaCluster, parseBrokers, repoRoot } from '../tools/kafka/harness.js';
-import { javaProducerProps, processCpuSeconds, runProducerPerformance } from './peers/java.js';
-import { BASE, buildPlan, shapeLabel, sizing, VARIATIONS } from './plan.js';
-import { renderMarkdown, type RunRecord } from './report.js';
+import { runJavaPeer } from './peers/java.js';
+import { moduleEntry } from './peers/module.js';
+import {
+  buildPlan,
+  DEFAULT_WORKLOADS,
+  estimateSeconds,
+  matrixCells,
+  sizing,
+  type PlanOptions,
+} from './plan.js';
+import { chartFileFor, renderChart, renderMarkdown, type RunRecord } from './report.js';
 import { machineInfo, versions } from './support/machine.js';
-import { sleep } from './support/meter.js';
+import { describeError, sleep } from './support/meter.js';
+import { processCpuSeconds, totalCpuSeconds } from './support/procstat.js';
 import { Progress } from './support/progress.js';
-import type {
-  CellResult,
-  CellSpec,
-  PeerName,
-  RunnerMessage,
-  WorkerMessage,
-  Workload,
+import {
+  PEER_NAMES,
+  type CellResult,
+  type CellSpec,
+  type PeerName,
+  type RunnerMessage,
+  type WorkerMessage,
+  type Workload,
 } from './support/types.js';
 
-const PARTITIONS = 6;
 const BROKER_HEAP_MB = 1024;
-const BROKER_CONFIG = { 'file.delete.delay.ms': '1000' };
+/**
+ * Deleted topics' files go after 0.1 s, not a minute (the broker's name for the topic-level
+ * file.delete.delay.ms), so a run's deletion ends before the next run, not in a later window.
+ */
+const BROKER_CONFIG = { 'log.segment.delete.delay.ms': '100' };
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
 
 interface Args {
@@ -35,23 +49,107 @@ interface Args {
   workloads?: Set<Workload>;
   peers?: Set<PeerName>;
   markdown?: string;
+  rounds?: number;
+  cells?: RegExp;
+  moduleDir?: string;
+  beforeDir?: string;
+  windowMs?: number;
+  warmupMs?: number;
+  clusters?: number[];
+  replication3?: number;
+  javaInFlight?: number;
+  planOnly: boolean;
 }
 
+const HELP = `npm run bench -- [options]
+  --quick                 smoke run of every path (~4 min): short windows, few cells
+  --only=W1,W2,W3,W4,W5   workloads (default W1,W2,W3,W5; W4 is the module's tuning sweep)
+  --peers=a,b             peers: ${PEER_NAMES.join(', ')}
+  --cells=REGEX           W1 cells whose key matches, e.g. '100B-1b-(6|64)p-keyless'
+  --brokers=1,3           cluster sizes to run (default 1,3)
+  --rounds=N              rounds of every W1 cell (default 3 core, 2 scaling; quick 2 / 1)
+  --window=S --warmup=S   W1 window and warm-up in seconds (default 10 and 3; quick 3 and 1)
+  --module=DIR            the module peer loads the build in DIR (.build/lib, dist or index.js)
+  --before=DIR            adds peer module@before, the build in DIR, in the same rounds
+  --replication=N         replication factor on the 3-broker cluster (default 3)
+  --java-inflight=N       the Java peer keeps at most N records unacked (default: buffer.memory bounds it)
+  --md=FILE               write the markdown elsewhere
+  --plan                  print the plan and its estimated time, run nothing`;
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false };
+  const args: Args = { quick: false, planOnly: false };
+  const list = (v: string) => v.split(',').filter(Boolean);
+  const seconds = (v: string) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new Error(`not a positive number of seconds: ${v}`);
+    return n * 1000;
+  };
   for (const a of argv) {
-    if (a === '--quick') args.quick = true;
-    else if (a.startsWith('--only=')) {
-      args.workloads = new Set(a.slice(7).toUpperCase().split(',') as Workload[]);
-    } else if (a.startsWith('--peers=')) {
-      args.peers = new Set(a.slice(8).split(',') as PeerName[]);
-    } else if (a.startsWith('--md=')) args.markdown = a.slice(5);
-    else if (a === '--help' || a === '-h') {
-      console.log(
-        'npm run bench -- [--quick] [--only=W1,W2,W3,W4,W5] [--peers=module,kafkajs,client-kafka,platformatic,java] [--md=out.md]',
-      );
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a} (try --help)`);
+    const [flag, value = ''] = a.includes('=')
+      ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+      : [a];
+    switch (flag) {
+      case '--quick':
+        args.quick = true;
+        break;
+      case '--plan':
+        args.planOnly = true;
+        break;
+      case '--only':
+        args.workloads = new Set(list(value.toUpperCase()) as Workload[]);
+        break;
+      case '--peers': {
+        const peers = list(value) as PeerName[];
+        const bad = peers.filter((p) => !PEER_NAMES.includes(p));
+        if (bad.length)
+          throw new Error(`unknown peer ${bad.join(', ')} (known: ${PEER_NAMES.join(', ')})`);
+        args.peers = new Set(peers);
+        break;
+      }
+      case '--cells':
+        args.cells = new RegExp(value);
+        break;
+      case '--brokers':
+        args.clusters = list(value).map(Number);
+        if (args.clusters.some((n) => n !== 1 && n !== 3))
+          throw new Error('--brokers takes 1 and/or 3');
+        break;
+      case '--rounds':
+        args.rounds = Number(value);
+        if (!(args.rounds >= 1)) throw new Error(`--rounds=${value}: at least 1`);
+        break;
+      case '--window':
+        args.windowMs = seconds(value);
+        break;
+      case '--warmup':
+        args.warmupMs = seconds(value);
+        break;
+      case '--module':
+        args.moduleDir = resolve(value);
+        moduleEntry(args.moduleDir);
+        break;
+      case '--before':
+        args.beforeDir = resolve(value);
+        moduleEntry(args.beforeDir);
+        break;
+      case '--replication':
+        args.replication3 = Number(value);
+        break;
+      case '--java-inflight':
+        args.javaInFlight = Number(value);
+        if (!(args.javaInFlight >= 1)) throw new Error(`--java-inflight=${value}: at least 1`);
+        break;
+      case '--md':
+        args.markdown = value;
+        break;
+      case '--help':
+      case '-h':
+        console.log(HELP);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument ${a} (try --help)`);
+    }
   }
   return args;
 }
@@ -67,19 +165,28 @@ function resumeBroker(): void {
 }
 
 /**
- * Creates a cell's topic and waits until all its partitions have leaders. kafkajs's admin
+ * Creates a run's topic and waits until all its partitions have leaders. kafkajs's admin
  * can throw a retriable error (e.g. UNKNOWN_TOPIC_OR_PARTITION while it waits for leaders
- * right after creation; seen once in 59 cells): those are retried until the deadline.
+ * right after creation): those are retried until the deadline.
  */
-async function createTopic(admin: Admin, topic: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+async function createTopic(
+  admin: Admin,
+  topic: string,
+  partitions: number,
+  replication: number,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
   const retriable = (error: unknown) =>
     Date.now() < deadline && (error as { retriable?: boolean }).retriable === true;
+  const configEntries =
+    replication > 1
+      ? [{ name: 'min.insync.replicas', value: String(Math.min(2, replication)) }]
+      : [];
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      timeout: 30_000,
-      topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+      timeout: 60_000,
+      topics: [{ topic, numPartitions: partitions, replicationFactor: replication, configEntries }],
     });
   } catch (error) {
     if (!retriable(error)) throw error;
@@ -88,13 +195,37 @@ async function createTopic(admin: Admin, topic: string): Promise<void> {
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       const parts = topics[0]?.partitions ?? [];
-      if (parts.length === PARTITIONS && parts.every((p) => p.leader >= 0)) return;
+      const ready = (p: (typeof parts)[number]) => p.leader >= 0 && p.isr.length >= replication;
+      if (parts.length === partitions && parts.every(ready)) return;
     } catch (error) {
       if (!retriable(error)) throw error;
     }
-    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders after 30 s`);
+    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders after 60 s`);
     await sleep(100);
   }
+}
+
+/** The broker's count of a topic's records: the sum over partitions of high − low watermark. */
+async function brokerRecordCount(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+}
+
+/**
+ * Waits (up to 15 s) until no broker of the cluster started by the bench still holds a deleted
+ * partition's folder (`<topic>-<partition>.<id>-delete`), so that a run's broker CPU does not
+ * pay for deleting the previous run's topic.
+ */
+async function waitForDeletion(dataDir: string | undefined): Promise<void> {
+  if (!dataDir) return;
+  const pending = () =>
+    readdirSync(dataDir)
+      .filter((d) => d.startsWith('node-'))
+      .map((d) => join(dataDir, d, 'data'))
+      .filter((d) => existsSync(d))
+      .some((d) => readdirSync(d).some((f) => f.endsWith('-delete')));
+  const deadline = Date.now() + 15_000;
+  while (pending() && Date.now() < deadline) await sleep(100);
 }
 
 function failed(spec: CellSpec, note: string): CellResult {
@@ -114,8 +245,12 @@ function failed(spec: CellSpec, note: string): CellResult {
   };
 }
 
-/** Runs one cell in a fresh `node --expose-gc worker.js` and relays W3's pause / resume. */
-async function runWorker(spec: CellSpec, progress: Progress): Promise<CellResult> {
+/** Runs one spec in a fresh `node --expose-gc worker.js`; relays W3's pause / resume. */
+async function runWorker(
+  spec: CellSpec,
+  progress: Progress,
+  onWindow: (edge: 'start' | 'end') => void,
+): Promise<CellResult> {
   const child = fork(WORKER, [JSON.stringify(spec)], {
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -131,9 +266,13 @@ async function runWorker(spec: CellSpec, progress: Progress): Promise<CellResult
     if (child.connected) child.send(m);
   };
   child.on('message', (m: WorkerMessage) => {
-    if (m.type === 'progress')
-      progress.update(`${m.done.toLocaleString('en-US')}/${m.total.toLocaleString('en-US')}`);
-    else if (m.type === 'ready') {
+    if (m.type === 'progress') {
+      progress.update(
+        `${m.done.toLocaleString('en-US')}${m.total ? `/${m.total.toLocaleString('en-US')}` : ' acked'}`,
+      );
+    } else if (m.type === 'window') {
+      onWindow(m.edge);
+    } else if (m.type === 'ready') {
       live.cluster?.pause(1);
       live.paused = true;
       progress.update('broker paused');
@@ -144,16 +283,19 @@ async function runWorker(spec: CellSpec, progress: Progress): Promise<CellResult
       tell({ type: 'resumed' });
     } else if (m.type === 'result') result = m.result;
   });
-  const limitMs = (spec.maxSeconds + 180) * 1000;
-  const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
-    child.once('exit', (c, s) => resolve([c, s]));
+  let timedOut = false;
+  const killer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, spec.maxSeconds * 1000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((ok) => {
+    child.once('exit', (c, s) => ok([c, s]));
   });
   clearTimeout(killer);
   live.child = undefined;
   resumeBroker();
   if (result) {
-    // A failed cell's own words, without stack frames: what the worker printed last.
+    // A failed run's own words, without stack frames: what the worker printed last.
     const said = output
       .split('\n')
       .filter((line) => line.trim() && !/^\s+at /.test(line))
@@ -164,144 +306,292 @@ async function runWorker(spec: CellSpec, progress: Progress): Promise<CellResult
     }
     return result;
   }
-  const why = signal ? `killed by ${signal}` : `exit ${code}`;
+  const why = signal
+    ? `killed by ${signal}${timedOut ? ` after ${spec.maxSeconds} s (hang)` : ''}`
+    : `exit ${code}`;
   return failed(
     spec,
     `worker ${why} without a result: ${output.trim().split('\n').slice(-6).join(' | ')}`,
   );
 }
 
-function settings(args: Args, external: boolean, bootstrap: string): Record<string, string> {
-  const z = sizing(args.quick);
-  const lib = readFileSync(
-    join(repoRoot(), 'lib', 'interfaces', 'kafka-producer-options.interface.ts'),
-    'utf8',
+interface Sample {
+  client?: number;
+  broker?: number;
+}
+
+/**
+ * One run: a fresh topic, the peer in its own process, CPU of the peer's process and of every
+ * broker JVM read from /proc at the window's edges, then the broker's record count checked
+ * against the records the peer acked, and the topic deleted.
+ */
+/** What the runner uses on one cluster: its admin client and the broker pids. */
+interface ClusterTools {
+  kafka: Kafka;
+  admin: Admin;
+  pids: number[];
+}
+
+/**
+ * Writes a record to every partition of a fresh topic (plain producer, acks all) before the
+ * peer starts, and returns the broker's record count then. A broker hosts a new partition
+ * some time after the metadata shows its leader (writes meanwhile fail with "does not host
+ * this topic-partition" and are retried): here about 3 s for 64 new partitions and 8.5 s for
+ * 256. Without this, that wait would land in the warm-up of 64- and 256-partition runs and
+ * in part of their window. A partly failed request may be retried whole, so the count taken
+ * afterwards (not the number of partitions) is what the verification subtracts.
+ */
+async function touchPartitions(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  partitions: number,
+): Promise<number> {
+  // A producer of its own each time: a kafkajs producer that ever wrote to a topic since
+  // deleted keeps asking for its metadata, and then every send fails.
+  const toucher = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 2 } });
+  await toucher.connect();
+  try {
+    return await touchWith(toucher, admin, topic, partitions);
+  } finally {
+    await toucher.disconnect().catch(() => undefined);
+  }
+}
+
+async function touchWith(
+  toucher: Producer,
+  admin: Admin,
+  topic: string,
+  partitions: number,
+): Promise<number> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    let empty: number[] = [];
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      empty = offsets.filter((p) => Number(p.high) === 0).map((p) => p.partition);
+      if (offsets.length === partitions && empty.length === 0) {
+        return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+      }
+    } catch {
+      // not every partition is hosted yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`topic ${topic}: ${empty.length} partitions still not writable after 90 s`);
+    }
+    const targets = empty.length > 0 ? empty : Array.from({ length: partitions }, (_, i) => i);
+    try {
+      await toucher.send({
+        topic,
+        acks: -1,
+        messages: targets.map((partition) => ({ partition, value: 't' })),
+      });
+    } catch {
+      await sleep(200);
+    }
+  }
+}
+
+async function runOne(
+  spec: CellSpec,
+  tools: ClusterTools | undefined,
+  progress: Progress,
+): Promise<CellResult> {
+  const admin = tools?.admin;
+  const brokerPids = tools?.pids ?? [];
+  const started = performance.now();
+  const samples: { start?: Sample; end?: Sample } = {};
+  let childPid: number | undefined;
+  const onWindow = (edge: 'start' | 'end') => {
+    samples[edge] = {
+      client: childPid !== undefined ? processCpuSeconds(childPid) : undefined,
+      broker: brokerPids.length > 0 ? totalCpuSeconds(brokerPids) : undefined,
+    };
+    progress.update(`window ${edge === 'start' ? 'open' : 'closed'}`);
+  };
+  let result: CellResult;
+  try {
+    let touched = 0;
+    if (tools) {
+      await createTopic(tools.admin, spec.topic, spec.partitions, spec.replication);
+      touched = await touchPartitions(tools.kafka, tools.admin, spec.topic, spec.partitions);
+    }
+    if (spec.peer === 'java') {
+      result = await runJavaPeer(spec, {
+        onSpawn: (child) => {
+          live.child = child;
+          childPid = child.pid;
+        },
+        onWindow,
+      });
+      live.child = undefined;
+    } else {
+      const run = runWorker(spec, progress, onWindow);
+      childPid = live.child?.pid;
+      result = await run;
+    }
+    const windowed =
+      spec.workload === 'W1' || spec.workload === 'W4' || (spec.workload === 'W2' && !spec.rate);
+    if (windowed && result.status === 'ok') {
+      const { start, end } = samples;
+      if (start?.client === undefined || end?.client === undefined) {
+        result.status = 'failed';
+        result.note = [result.note, 'the window edges were not seen: no CPU figures']
+          .filter(Boolean)
+          .join('; ');
+      } else {
+        result.cpuSeconds = end.client - start.client;
+        result.cpuUsPerRecord = (result.cpuSeconds * 1e6) / result.records;
+        if (start.broker !== undefined && end.broker !== undefined) {
+          result.brokerCpuSeconds = end.broker - start.broker;
+          result.brokerCpuPerMillion = (result.brokerCpuSeconds * 1e6) / result.records;
+        }
+      }
+    }
+    if (admin && result.ackedTotal !== undefined && spec.workload !== 'W5') {
+      // The broker's count less the records touchPartitions wrote.
+      result.brokerRecords = (await brokerRecordCount(admin, spec.topic)) - touched;
+      // Exact only when every send settled, each one acked.
+      const strict = result.errors === 0 && !result.pendingAtEnd && spec.workload !== 'W3';
+      if (strict && result.brokerRecords !== result.ackedTotal && result.status === 'ok') {
+        result.status = 'failed';
+        result.note = [
+          result.note,
+          `verification failed: the broker holds ${result.brokerRecords} records, the peer acked ${result.ackedTotal}`,
+        ]
+          .filter(Boolean)
+          .join('; ');
+      }
+    }
+  } catch (error) {
+    result = failed(spec, `${(error as Error).name}: ${(error as Error).message}`.slice(0, 400));
+  } finally {
+    live.child = undefined;
+  }
+  if (admin) {
+    await admin.deleteTopics({ topics: [spec.topic], timeout: 30_000 }).catch(() => undefined);
+    await waitForDeletion(live.cluster?.dataDir);
+  }
+  result.wallSeconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+/**
+ * Loads a fresh cluster before its first run, so that the JVMs have compiled their produce
+ * path and the first runs do not pay for the brokers' own warm-up. Batched and single acks
+ * all idempotent sends from the runner (not a measured process) to a topic of its own.
+ */
+async function warmUpBrokers(
+  brokers: string[],
+  admin: Admin,
+  topic: string,
+  replication: number,
+  ms: number,
+): Promise<void> {
+  // 64 partitions: requests of many partitions as well as few, so more of the broker's produce
+  // path is compiled before the first window (its C2 compiler thread was seen busy in early runs).
+  await createTopic(admin, topic, 64, replication);
+  const kafka = new Kafka({ clientId: 'bench-warmup', brokers, logLevel: logLevel.NOTHING });
+  await touchPartitions(kafka, admin, topic, 64);
+  const value = Buffer.alloc(1024, 'x');
+  const batch = Array.from({ length: 500 }, () => ({ value }));
+  const end = performance.now() + ms;
+  let records = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  // Batches over all 64 partitions from a plain producer (acks all), single records from an
+  // idempotent one: kafkajs's idempotent producer fails with OUT_OF_ORDER_SEQUENCE_NUMBER on
+  // batches over many partitions. A failure (not measured) gets new producers.
+  try {
+    while (performance.now() < end) {
+      const plain = kafka.producer();
+      const idempotent = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+      try {
+        await plain.connect();
+        await idempotent.connect();
+        while (performance.now() < end) {
+          await plain.sendBatch({ acks: -1, topicMessages: [{ topic, messages: batch }] });
+          await idempotent.send({ acks: -1, topic, messages: [{ value }] });
+          records += batch.length + 1;
+        }
+      } catch (error) {
+        failures++;
+        firstFailure ??= describeError(error);
+      } finally {
+        await plain.disconnect().catch(() => undefined);
+        await idempotent.disconnect().catch(() => undefined);
+      }
+    }
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await waitForDeletion(live.cluster?.dataDir);
+  }
+  if (failures > 0) {
+    console.log(`bench: ${failures} warm-up call(s) failed (not measured): ${firstFailure}`);
+  }
+  console.log(
+    `bench: brokers warmed up with ${records.toLocaleString('en-US')} records in ${ms / 1000} s`,
   );
-  const undeclared = ['lingerMs', 'bufferMemory', 'maxBlockMs'].filter((k) => !lib.includes(k));
+}
+
+function gitCommit(dir: string): string | undefined {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function settings(args: Args, o: PlanOptions): Record<string, string> {
+  const z = sizing(args.quick);
+  const warm = (o.warmupMs ?? z.warmupMs) / 1000;
+  const window = (o.windowMs ?? z.windowMs) / 1000;
   return {
-    broker: external
-      ? `external KAFKA_BROKERS=${bootstrap}`
-      : `one local KRaft broker started by the bench (combined broker+controller, heap ${BROKER_HEAP_MB} MiB, ` +
-        `${Object.entries(BROKER_CONFIG)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(
-            ', ',
-          )}), on the same 2 cores as the clients; loaded for ${args.quick ? 3 : BROKER_WARMUP_MS / 1000} s with kafkajs idempotent sends before the first cell (warmUpBroker)`,
-    topics: `a fresh topic per cell, ${PARTITIONS} partitions, replication 1, deleted after the cell`,
-    isolation:
-      'each Node cell runs in a fresh `node --expose-gc` child that loads only its peer; Java cells in their own JVM (-Xmx512m)',
-    'W1 records':
-      `${z.records.toLocaleString('en-US')} per cell, or as many as fit in ${z.maxSeconds} s (C=1 cells: ${z.slowSeconds} s), ` +
-      `after a warm-up on the same topic of at least max(${args.quick ? 300 : 1000}, 2×C×batch) records and at least ${z.warmupMs / 1000} s, the same for every Node peer (W4 too), so each is measured JIT-warm`,
-    'W1 shapes':
-      `base ${shapeLabel(BASE)}, every peer; variations (one dimension each): ` +
-      `${(args.quick ? VARIATIONS.filter((x) => x.name === 'lz4') : VARIATIONS).map((v) => shapeLabel(v.shape)).join('; ')}` +
-      ` with module C=1024, kafkajs sendBatch ×1000${args.quick ? '' : ', ClientKafka C=1024'} and Java (not keyed: ProducerPerformance sends no keys)`,
+    clusters: o.external
+      ? `external KAFKA_BROKERS (${o.clusterSizes[0]} broker(s)); no broker CPU figures`
+      : `local KRaft clusters started by the bench (combined broker+controller nodes, heap ${BROKER_HEAP_MB} MiB each, log.segment.delete.delay.ms=100; before each run the bench waits until the brokers have deleted the previous run's topic files) on the same 2 cores as the clients: 1 broker, then 3 brokers; each loaded for ${z.brokerWarmupMs / 1000} s with kafkajs idempotent sends before its first run`,
+    topics: `a fresh topic per run (every peer, every round), deleted afterwards; replication 1 on 1 broker, ${Math.min(3, o.replication3 ?? 3)} on 3 brokers (min.insync.replicas 2)`,
+    'W1 method': `every run in a fresh process; the peer sends without a break for ${warm} s of warm-up, then its acks are counted over a ${window} s window; rounds alternate the peers (A B C, B C A, C A B, …), a round visits every cell before the next round starts; figures are medians over rounds, with the per-round min–max`,
+    'W1 settings': `every peer: acks all + idempotence, linger 5 ms, batch 16 KiB, no compression; module send() from 1024 callers each awaiting its send (closed loop), keyless or keyed over 1000 keys (@KeyedBy); kafkajs 2.2.4 sendBatch of 1000 from 4 loops, one idempotent producer (maxInFlightRequests 5); @platformatic/kafka send of 1000 messages, one call at a time (its idempotent producer fails with overlapping calls); Java: the repo's BenchProducer (bench/java), one KafkaProducer sending as fast as send() accepts (bounded by buffer.memory 32 MiB, like ProducerPerformance), max.in.flight 5`,
+    'W1 columns':
+      'records/s: acks in the window ÷ window; client CPU: utime+stime of the peer process (whole JVM for Java) over the window from /proc, per record; broker CPU: utime+stime of every broker JVM over the window, per million records; requests: Produce requests on the wire (Node: a counter around net.Socket#write) or request-total (Java metrics) over the window',
+    verification:
+      'after each run the sum of the topic’s end offsets must equal every record the peer acked over the run (warm-up, window, drain); a run that fails this is dropped from the medians',
     'record values':
-      'Node peers: the JSON of `{ id, seq, payload }`, exactly the stated size, built per record (raw clients: JSON.stringify per record); ' +
-      'the payload is one random A–Z string reused by every record, as ProducerPerformance --record-size does; keys (keyed) `k` + 8 digits over 100,000 keys. ' +
-      'The module additionally validates each DTO with class-validator (its default) and adds an `x-event-id` header (UUIDv7) to every record',
-    module:
-      "KafkaProducerModule.forRoot({ client: { brokers, clientId, logLevel: NOTHING }, reliability: 'all' (acks all) | 'leader' (acks 1), producer: { compression, lingerMs, batchSize, bufferMemory, maxBlockMs } }) in a Nest application context; " +
-      "a decorated DTO class per topic (@KafkaEvent(topic), @KeyedBy('id') when keyed)" +
-      (undeclared.length > 0
-        ? `; ${undeclared.join(', ')} passed through a cast: ProducerSettings does not declare them in this build`
-        : ''),
-    kafkajs:
-      'acks all: producer({ idempotent: true, maxInFlightRequests: 5 }); acks 1: producer() defaults; send() with one message per call, or sendBatch() of 100 / 1000 messages, one call at a time',
-    ClientKafka:
-      '@nestjs/microservices ClientKafka({ producerOnlyMode: true, producer: same as kafkajs, send: { acks, compression } }), emit(topic, data) per message awaited with lastValueFrom; keyed: emit(topic, { key, value })',
-    platformatic:
-      '@platformatic/kafka 1.x (2.x requires Node ≥ 22), Producer({ serializers: stringSerializers, idempotent: acks all, acks, compression }); its idempotent producer forces one request in flight',
-    Java: `org.apache.kafka.tools.ProducerPerformance --num-records N --record-size S --throughput -1 --print-metrics --producer-props ${javaProducerProps(['<broker>'], BASE, { lingerMs: 5, batchSize: 16384 }).slice(1).join(' ')} (acks 1 cells: acks=1 enable.idempotence=false; lz4 cells: compression.type=lz4)`,
-    W2: `offered ${z.rates.map((r) => `${r.toLocaleString('en-US')}/s`).join(' and ')} for ${z.latencySeconds} s each, open loop (1 ms ticker), latency from the intended send time, hdr-histogram-js at 3 significant digits`,
-    W3: external
+      'Node peers: the JSON of `{ id, seq, payload }`, exactly the stated size, built per record (raw clients: JSON.stringify per record); the module also validates each DTO (class-validator, its default) and adds an `x-event-id` header; Java sends record 0’s JSON bytes for every record (as ProducerPerformance sends one payload)',
+    W2: `one caller, closed loop, 1 KiB keyless: module lingerMs 0 vs kafkajs send(), ${z.latency.rounds} rounds of ${z.latency.windowMs / 1000} s after ${z.latency.warmupMs / 1000} s; open loop at ${z.rates.map((r) => `${r.toLocaleString('en-US')}/s`).join(' and ')} for ${z.openLoopSeconds} s, latency from the intended send time`,
+    W3: o.external
       ? 'not run: the broker is external'
-      : `broker SIGSTOPped (harness pause) for ${z.w3.pauseMs} ms while ${z.w3.concurrency} callers each fire ${z.w3.perCaller} sends of ${shapeLabel(BASE)} without awaiting; module with bufferMemory ${z.w3.bufferMemory >> 20} MiB, maxBlockMs ${z.w3.maxBlockMs}`,
-    W4: `module send() C=1024, ${shapeLabel(BASE)}, lingerMs ${z.w4.lingers.join('/')} × batchSize ${z.w4.batchSizes.map((b) => `${b / 1024}K`).join('/')}, ${z.w4.records.toLocaleString('en-US')} records or ${z.w4.maxSeconds} s a cell`,
-    W5: `${z.microIterations.toLocaleString('en-US')} iterations per step after a warm-up, keyed DTO of 100 B and 1 KiB, building blocks called directly (lib/metadata, lib/validation, lib/record), no producer`,
-    'requests counted':
-      'Produce requests seen on the wire by a wrapper around net.Socket#write in each worker (same for every Node peer, no client internals); Java: its producer metrics',
+      : `broker SIGSTOPped for ${z.w3.pauseMs} ms while ${z.w3.concurrency} callers each fire ${z.w3.perCaller} sends of 1 KiB without awaiting; module with bufferMemory ${z.w3.bufferMemory >> 20} MiB, maxBlockMs ${z.w3.maxBlockMs}`,
+    W5: `${z.microIterations.toLocaleString('en-US')} iterations per step after a warm-up, keyed DTO of 100 B and 1 KiB, building blocks called directly, no producer`,
+    ...(args.moduleDir
+      ? { module: `loaded from ${args.moduleDir} (${gitCommit(args.moduleDir) ?? '?'})` }
+      : {}),
+    ...(args.beforeDir
+      ? { 'module@before': `loaded from ${args.beforeDir} (${gitCommit(args.beforeDir) ?? '?'})` }
+      : {}),
   };
 }
 
 function derivedNotes(cells: CellResult[]): string[] {
   const notes: string[] = [];
-  const mod = cells.filter(
-    (c) =>
-      c.status === 'ok' &&
-      c.spec.peer === 'module' &&
-      c.spec.mode === 'send' &&
-      c.spec.concurrency > 1 &&
-      c.spec.workload !== 'W3',
-  );
-  if (mod.length > 0 && mod.every((c) => (c.recordsPerRequest ?? 1) < 1.5)) {
-    notes.push(
-      'The module sent about one record per Produce request in every send() cell: this build has no record accumulator, so lingerMs / batchSize / bufferMemory / maxBlockMs have no effect on batching yet (W4 cells should all look alike).',
-    );
-  }
   const seq = cells.find(
     (c) =>
       c.spec.peer === 'platformatic' && /out of order sequence/i.test(`${c.note} ${c.firstError}`),
   );
   if (seq) {
     notes.push(
-      '@platformatic/kafka: its idempotent producer failed with OUT_OF_ORDER_SEQUENCE_NUMBER once sends overlapped ' +
-        `(${seq.spec.workload} ${seq.spec.label}); rows marked "(not idempotent)" use acks all without idempotence instead. ` +
-        'One batched call at a time (send ×1000) works idempotent.',
+      `@platformatic/kafka: its idempotent producer failed with OUT_OF_ORDER_SEQUENCE_NUMBER (${seq.spec.cell} round ${seq.spec.round}).`,
     );
-  }
-  const lz4 = cells.filter((c) => c.status === 'skipped' && c.spec.shape.compression === 'lz4');
-  if (lz4.length > 0) {
-    const peers = [...new Set(lz4.map((c) => c.spec.peer))].join(', ');
-    notes.push(`lz4 cells skipped for ${peers}: ${lz4[0].note ?? ''}`);
   }
   return notes;
 }
 
-/** How long a fresh broker is loaded before the first cell (full runs). */
-const BROKER_WARMUP_MS = 15_000;
-
-/**
- * Loads a fresh broker before the first cell, so that the JVM has compiled its produce path
- * and the first cells (the module's, by the plan's order) do not pay for the broker's own
- * warm-up: in a run without it the first cell saw 3× the broker CPU of the same cell later.
- * Batched and single acks-all idempotent sends from the runner (not a measured process) to
- * a topic of its own, deleted afterwards.
- */
-async function warmUpBroker(
-  brokers: string[],
-  admin: Admin,
-  runId: string,
-  ms: number,
-): Promise<void> {
-  const topic = `bench-broker-warmup-${runId}`;
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  const kafka = new Kafka({ clientId: 'bench-warmup', brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
-  await producer.connect();
-  const value = Buffer.alloc(1024, 'x');
-  const batch = Array.from({ length: 500 }, () => ({ value }));
-  const end = performance.now() + ms;
-  let records = 0;
-  try {
-    while (performance.now() < end) {
-      await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: batch }] });
-      await Promise.all(
-        Array.from({ length: 20 }, () => producer.send({ acks: -1, topic, messages: [{ value }] })),
-      );
-      records += batch.length + 20;
-    }
-  } finally {
-    await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  }
-  console.log(
-    `bench: broker warmed up with ${records.toLocaleString('en-US')} records in ${ms} ms`,
-  );
+function minutes(s: number): string {
+  return `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
 }
 
 async function main(): Promise<void> {
@@ -310,35 +600,53 @@ async function main(): Promise<void> {
   const started = new Date();
   const t0 = performance.now();
   const given = parseBrokers(process.env.KAFKA_BROKERS);
-  let brokers: string[];
-  if (given) {
-    brokers = given;
+  let externalSize: number | undefined;
+  if (given && !args.planOnly) {
+    const probe = new Kafka({
+      clientId: 'bench-probe',
+      brokers: given,
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await probe.connect();
+    externalSize = (await probe.describeCluster()).brokers.length;
+    await probe.disconnect();
     console.log(
-      `bench: using KAFKA_BROKERS=${brokers.join(',')} (W3 needs its own broker and is skipped)`,
+      `bench: using KAFKA_BROKERS=${given.join(',')} (${externalSize} broker(s); W3 needs its own broker and is skipped)`,
     );
-  } else {
-    console.log('bench: starting a local Kafka broker…');
-    live.cluster = await KafkaCluster.start({
-      brokers: 1,
-      heapMb: BROKER_HEAP_MB,
-      brokerConfig: BROKER_CONFIG,
-    });
-    brokers = live.cluster.bootstrap.split(',');
-    console.log(`bench: broker up at ${live.cluster.bootstrap}`);
   }
-  const brokerPid = live.cluster?.brokers[0]?.pid;
   const runId = started.toISOString().slice(11, 19).replace(/:/g, '');
-  const plan = buildPlan({
+  const plan0: PlanOptions = {
     quick: args.quick,
-    brokers,
+    brokers: given ?? [],
     runId,
     external: Boolean(given),
-    workloads: args.workloads,
+    clusterSizes: given ? [externalSize ?? 1] : (args.clusters ?? [1, 3]),
+    workloads: args.workloads ?? new Set(DEFAULT_WORKLOADS),
     peers: args.peers,
-  });
-  const admin = new Kafka({ clientId: 'bench-admin', brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await warmUpBroker(brokers, admin, runId, args.quick ? 3_000 : BROKER_WARMUP_MS);
+    rounds: args.rounds,
+    cells: args.cells,
+    moduleDir: args.moduleDir,
+    beforeDir: args.beforeDir,
+    windowMs: args.windowMs,
+    warmupMs: args.warmupMs,
+    replication3: args.replication3,
+    javaInFlight: args.javaInFlight,
+  };
+  const plan = buildPlan(plan0);
+  const estimate = estimateSeconds(plan, plan0);
+  const cells = matrixCells(plan0);
+  console.log(
+    `bench: ${plan.length} runs (${args.quick ? 'quick' : 'full'}), W1: ${cells.length} cells × their peers × rounds; estimated ${minutes(estimate)}`,
+  );
+  if (args.planOnly) {
+    for (const c of cells)
+      console.log(
+        `  ${c.key.padEnd(26)} ${c.group.padEnd(5)} ${c.rounds} rounds: ${c.peers.join(', ')}`,
+      );
+    for (const s of plan.filter((x) => x.workload !== 'W1'))
+      console.log(`  ${s.workload} ${s.label}`);
+    return;
+  }
   const stamp = started
     .toISOString()
     .replace(/\.\d+Z$/, 'Z')
@@ -352,19 +660,15 @@ async function main(): Promise<void> {
     startedAt: started.toISOString(),
     finishedAt: '',
     wallSeconds: 0,
+    estimatedSeconds: estimate,
     mode: args.quick ? 'quick' : 'full',
     argv: process.argv.slice(2),
     machine: machineInfo(),
     versions: versions(root),
     broker: given
-      ? { external: true, bootstrap: brokers.join(',') }
-      : {
-          external: false,
-          bootstrap: brokers.join(','),
-          heapMb: BROKER_HEAP_MB,
-          config: BROKER_CONFIG,
-        },
-    settings: settings(args, Boolean(given), brokers.join(',')),
+      ? { external: true, bootstrap: given.join(',') }
+      : { external: false, bootstrap: '', heapMb: BROKER_HEAP_MB, config: BROKER_CONFIG },
+    settings: settings(args, plan0),
     notes: [],
     cells: [],
   };
@@ -375,61 +679,75 @@ async function main(): Promise<void> {
     writeFileSync(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
   };
   const progress = new Progress(plan.length);
-  console.log(
-    `bench: ${plan.length} cells (${args.quick ? 'quick' : 'full'}); results → ${relative(process.cwd(), jsonFile)}`,
-  );
-  try {
-    for (const [i, spec] of plan.entries()) {
-      progress.start(i, spec);
-      const cellStart = performance.now();
-      let result: CellResult;
-      try {
-        if (spec.workload !== 'W5') await createTopic(admin, spec.topic);
-        const cpu0 = brokerPid ? processCpuSeconds(brokerPid) : undefined;
-        result =
-          spec.peer === 'java'
-            ? await runProducerPerformance(
-                spec,
-                (line) => progress.update(line),
-                (child) => (live.child = child),
-              )
-            : await runWorker(spec, progress);
-        live.child = undefined;
-        const cpu1 = brokerPid ? processCpuSeconds(brokerPid) : undefined;
-        if (cpu0 !== undefined && cpu1 !== undefined && spec.workload !== 'W5') {
-          result.brokerCpuSeconds = cpu1 - cpu0;
-        }
-      } catch (error) {
-        result = failed(
-          spec,
-          `${(error as Error).name}: ${(error as Error).message}`.slice(0, 400),
-        );
-      }
-      result.wallSeconds = (performance.now() - cellStart) / 1000;
-      if (spec.workload !== 'W5') {
-        await admin.deleteTopics({ topics: [spec.topic], timeout: 10_000 }).catch(() => undefined);
-      }
+  console.log(`bench: results → ${relative(process.cwd(), jsonFile)}`);
+  let index = 0;
+  const runAll = async (specs: CellSpec[], tools: ClusterTools | undefined) => {
+    for (const spec of specs) {
+      progress.start(index++, spec);
+      const result = await runOne(spec, tools, progress);
       progress.finish(result);
       record.cells.push(result);
       save();
     }
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-    if (live.cluster) {
-      resumeBroker();
-      await live.cluster.stop();
-      live.cluster = undefined;
+  };
+  try {
+    await runAll(
+      plan.filter((s) => s.workload === 'W5'),
+      undefined,
+    );
+    for (const size of plan0.clusterSizes) {
+      const specs = plan.filter((s) => s.workload !== 'W5' && s.clusterSize === size);
+      if (specs.length === 0) continue;
+      let brokers = given;
+      if (!brokers) {
+        console.log(`bench: starting a local ${size}-broker Kafka cluster…`);
+        live.cluster = await KafkaCluster.start({
+          brokers: size,
+          heapMb: BROKER_HEAP_MB,
+          brokerConfig: BROKER_CONFIG,
+        });
+        brokers = live.cluster.bootstrap.split(',');
+        console.log(`bench: cluster up at ${live.cluster.bootstrap}`);
+      }
+      const pids = (live.cluster?.brokers ?? [])
+        .map((b) => b.pid)
+        .filter((p): p is number => p !== undefined);
+      for (const s of specs) s.brokers = brokers;
+      const kafka = new Kafka({ clientId: 'bench-admin', brokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const replication = specs[0].replication;
+        await warmUpBrokers(
+          brokers,
+          admin,
+          `bench-${runId}-warmup-${size}`,
+          replication,
+          sizing(args.quick).brokerWarmupMs,
+        );
+        await runAll(specs, { kafka, admin, pids });
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+        if (live.cluster) {
+          resumeBroker();
+          await live.cluster.stop();
+          live.cluster = undefined;
+        }
+      }
     }
+  } finally {
+    save();
   }
-  save();
-  writeFileSync(mdFile, renderMarkdown(record, jsonFile));
+  const chartFile = chartFileFor(mdFile);
+  writeFileSync(chartFile, renderChart(record));
+  writeFileSync(mdFile, renderMarkdown(record, jsonFile, chartFile));
   const bad = record.cells.filter((c) => c.status !== 'ok');
   console.log(
-    `bench: done in ${(record.wallSeconds / 60).toFixed(1)} min; ${record.cells.length - bad.length} ok, ` +
+    `bench: done in ${minutes(record.wallSeconds)} (estimated ${minutes(estimate)}); ${record.cells.length - bad.length} ok, ` +
       `${bad.filter((c) => c.status === 'skipped').length} skipped, ${bad.filter((c) => c.status === 'failed').length} failed`,
   );
   console.log(
-    `bench: wrote ${relative(process.cwd(), jsonFile)} and ${relative(process.cwd(), mdFile)}`,
+    `bench: wrote ${relative(process.cwd(), jsonFile)}, ${relative(process.cwd(), mdFile)} and ${relative(process.cwd(), chartFile)}`,
   );
 }
 
@@ -437,7 +755,7 @@ let stopping = false;
 async function stopOnSignal(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.error(`\nbench: ${signal}: stopping the current cell and the broker`);
+  console.error(`\nbench: ${signal}: stopping the current run and the brokers`);
   live.child?.kill('SIGKILL');
   resumeBroker();
   await live.cluster?.stop({ timeoutMs: 5000 }).catch(() => undefined);

@@ -47,6 +47,7 @@ async function waitFor(type: RunnerMessage['type']): Promise<void> {
 async function openDriver(spec: CellSpec): Promise<Driver> {
   switch (spec.peer) {
     case 'module':
+    case 'module@before':
       return (await import('./peers/module.js')).openModule(spec);
     case 'kafkajs':
       return (await import('./peers/kafkajs.js')).openKafkajs(spec);
@@ -103,13 +104,17 @@ async function main(): Promise<CellResult> {
   }
   let result: CellResult;
   try {
-    if (spec.workload === 'W2') result = await runLatency(spec, driver, wire, report);
+    if (spec.workload === 'W2' && spec.rate) result = await runLatency(spec, driver, wire, report);
     else if (spec.workload === 'W3') {
       result = await runMemory(spec, driver, {
         notify: (type) => void send({ type }),
         waitFor,
       });
-    } else result = await runThroughput(spec, driver, wire, report);
+    } else {
+      result = await runThroughput(spec, driver, wire, report, (edge) => {
+        void send({ type: 'window', edge });
+      });
+    }
   } finally {
     await withTimeout(
       driver.close().catch(() => undefined),

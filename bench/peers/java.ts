@@ -1,211 +1,181 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureKafkaJars, javaBin, kafkaToolsDir } from '../../tools/kafka/paths.js';
-import type { CellResult, CellSpec, ModuleTuning, RecordShape } from '../support/types.js';
+import { promisify } from 'node:util';
+import { ensureKafkaJars, javaBin, kafkaToolsDir, repoRoot } from '../../tools/kafka/paths.js';
+import { KEY_SPACE, PayloadFactory } from '../support/payload.js';
+import { processPeakRssMiB } from '../support/procstat.js';
+import type { CellResult, CellSpec } from '../support/types.js';
 
 const MiB = 1024 * 1024;
 
-let clockTicks: number | undefined;
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
-}
-
-/** utime + stime of a live process in seconds (Linux /proc), or undefined once it is gone. */
-export function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
-  } catch {
-    return undefined;
-  }
-}
-
-/** Peak resident set (VmHWM) of a live process in MiB, or undefined once it is gone. */
-function processPeakRssMiB(pid: number): number | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /VmHWM:\s+(\d+) kB/.exec(status);
-    return m ? (Number(m[1]) * 1024) / MiB : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The Java producer settings of a cell, all explicit. */
-export function javaProducerProps(
-  brokers: readonly string[],
-  shape: RecordShape,
-  tuning: ModuleTuning,
-): string[] {
-  const idempotent = shape.acks === -1;
+/** The Java producer settings of a run, all explicit (the same as every Node peer's). */
+export function javaProducerProps(brokers: readonly string[], spec: CellSpec): string[] {
+  const idempotent = spec.shape.acks === -1 && !spec.nonIdempotent;
   return [
     `bootstrap.servers=${brokers.join(',')}`,
     'client.id=bench-java',
-    `acks=${idempotent ? 'all' : '1'}`,
+    `acks=${spec.shape.acks === -1 ? 'all' : '1'}`,
     `enable.idempotence=${idempotent}`,
-    `linger.ms=${tuning.lingerMs ?? 5}`,
-    `batch.size=${tuning.batchSize ?? 16384}`,
-    `compression.type=${shape.compression}`,
+    `linger.ms=${spec.tuning.lingerMs ?? 5}`,
+    `batch.size=${spec.tuning.batchSize ?? 16384}`,
+    `compression.type=${spec.shape.compression}`,
     'max.in.flight.requests.per.connection=5',
-    `buffer.memory=${tuning.bufferMemory ?? 33554432}`,
+    `buffer.memory=${spec.tuning.bufferMemory ?? 33554432}`,
   ];
 }
 
-/** Parsed ProducerPerformance output. */
-export interface PerfSummary {
-  records: number;
-  recordsPerSec: number;
-  mibPerSec: number;
-  avgMs: number;
-  maxMs: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  p999: number;
-  metrics: Record<string, number>;
+/** What BenchProducer prints on its last line. */
+export interface JavaOutcome {
+  sent: number;
+  acked: number;
+  errors: number;
+  windowAcked: number;
+  windowErrors: number;
+  windowRequests: number | null;
+  windowSeconds: number | null;
+  recordsPerRequestAvg: number | null;
+  batchSizeAvg: number | null;
+  firstError: string | null;
+}
+
+/** Parses BenchProducer's `result {…}` line out of its stdout, or undefined if there is none. */
+export function parseJavaResult(stdout: string): JavaOutcome | undefined {
+  const line = stdout.split('\n').find((l) => l.startsWith('result {'));
+  return line ? (JSON.parse(line.slice('result '.length)) as JavaOutcome) : undefined;
+}
+
+const SOURCE = join('bench', 'java', 'BenchProducer.java');
+let compiled: Promise<string[]> | undefined;
+
+/**
+ * The java arguments that run BenchProducer: compiled once per bench run with `javac` into
+ * .build/bench/java when a JDK is there, else run as a single-file source program (JEP 330,
+ * compiled in the JVM at each start, before the warm-up's clock starts).
+ */
+function launcher(): Promise<string[]> {
+  compiled ??= (async () => {
+    const classpath = await ensureKafkaJars();
+    const root = repoRoot();
+    const source = join(root, SOURCE);
+    const out = join(root, '.build', 'bench', 'java');
+    const javac = join(javaBin() === 'java' ? '' : join(javaBin(), '..'), 'javac');
+    const classFile = join(out, 'BenchProducer.class');
+    if (existsSync(classFile) && statSync(classFile).mtimeMs >= statSync(source).mtimeMs) {
+      return ['-cp', `${out}:${classpath}`, 'BenchProducer'];
+    }
+    try {
+      mkdirSync(out, { recursive: true });
+      await promisify(execFile)(javac, ['-cp', classpath, '-d', out, source]);
+      return ['-cp', `${out}:${classpath}`, 'BenchProducer'];
+    } catch {
+      return ['-cp', classpath, source];
+    }
+  })();
+  return compiled;
+}
+
+export interface JavaHooks {
+  onSpawn(child: ChildProcess): void;
+  onWindow(edge: 'start' | 'end'): void;
+  onProgress?(line: string): void;
 }
 
 /**
- * Parses the final summary line (`N records sent, X records/sec (Y MB/sec), A ms avg latency,
- * M ms max latency, a ms 50th, b ms 95th, c ms 99th, d ms 99.9th.`) and, with
- * `--print-metrics`, the `group:name:{tags} : value` metric lines.
+ * Runs one W1 run of the Java peer (BenchProducer, bench/java) in its own JVM: same
+ * settings as the Node peers, warm-up, then the window. The runner samples the JVM's and the
+ * brokers' CPU at the window's edges (hooks.onWindow); this returns the counts.
  */
-export function parsePerfOutput(stdout: string): PerfSummary | undefined {
-  const re =
-    /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/g;
-  let last: RegExpExecArray | null = null;
-  for (let m = re.exec(stdout); m; m = re.exec(stdout)) last = m;
-  if (!last) return undefined;
-  const metrics: Record<string, number> = {};
-  for (const line of stdout.split('\n')) {
-    const mm = /^([\w-]+):([\w-]+):\{[^}]*\}\s*:\s*([-\d.E]+|NaN)\s*$/.exec(line.trim());
-    if (mm) metrics[`${mm[1]}:${mm[2]}`] = Number(mm[3]);
-  }
-  const n = (i: number) => Number(last[i]);
-  return {
-    records: n(1),
-    recordsPerSec: n(2),
-    mibPerSec: n(3),
-    avgMs: n(4),
-    maxMs: n(5),
-    p50: n(6),
-    p95: n(7),
-    p99: n(8),
-    p999: n(9),
-    metrics,
-  };
-}
-
-/**
- * Runs `org.apache.kafka.tools.ProducerPerformance` from the same jars as the broker, in its
- * own JVM, and reads its summary. CPU and peak RSS are the whole JVM's (start-up included),
- * polled from /proc every 50 ms. `rate` > 0 throttles it (W2); its latency is measured from
- * its own send() call, not from an intended send time.
- */
-export async function runProducerPerformance(
-  spec: CellSpec,
-  onProgress?: (line: string) => void,
-  onSpawn?: (child: ChildProcess) => void,
-): Promise<CellResult> {
-  const classpath = await ensureKafkaJars();
+export async function runJavaPeer(spec: CellSpec, hooks: JavaHooks): Promise<CellResult> {
+  const start = await launcher();
+  const value = new PayloadFactory(spec.shape.size).json(0);
   const args = [
+    '-Xms512m',
     '-Xmx512m',
     `-Dlog4j2.configurationFile=${join(kafkaToolsDir(), 'log4j2-tools.properties')}`,
-    '-cp',
-    classpath,
-    'org.apache.kafka.tools.ProducerPerformance',
-    '--topic',
+    ...start,
     spec.topic,
-    '--num-records',
-    String(spec.records),
-    '--record-size',
     String(spec.shape.size),
-    '--throughput',
-    String(spec.rate ?? -1),
-    '--print-metrics',
-    '--producer-props',
-    ...javaProducerProps(spec.brokers, spec.shape, spec.tuning),
+    String(spec.shape.keyed ? KEY_SPACE : 0),
+    String(spec.warmupMs),
+    String(spec.windowMs),
+    String(spec.maxInFlight ?? 0),
+    value,
+    ...javaProducerProps(spec.brokers, spec),
   ];
-  const started = performance.now();
   const child = spawn(javaBin(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  onSpawn?.(child);
+  hooks.onSpawn(child);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  let cpu = 0;
   let rss = 0;
-  const poll = () => {
-    if (child.pid === undefined) return;
-    cpu = processCpuSeconds(child.pid) ?? cpu;
-    rss = Math.max(rss, processPeakRssMiB(child.pid) ?? 0);
-  };
-  const timer = setInterval(poll, 50);
+  let pending = '';
+  const poll = setInterval(() => {
+    if (child.pid !== undefined) rss = Math.max(rss, processPeakRssMiB(child.pid) ?? 0);
+  }, 200);
   child.stdout.on('data', (d: Buffer) => {
     out.push(d);
-    const line = d.toString().trim().split('\n').pop();
-    if (line && onProgress) onProgress(line.slice(0, 100));
+    pending += d.toString();
+    let nl = pending.indexOf('\n');
+    while (nl >= 0) {
+      const line = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (line === 'window start') hooks.onWindow('start');
+      else if (line === 'window end') hooks.onWindow('end');
+      nl = pending.indexOf('\n');
+    }
   });
   child.stderr.on('data', (d: Buffer) => err.push(d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), (spec.maxSeconds + 60) * 1000);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (c) => resolve(c));
-  }).finally(() => {
-    clearInterval(timer);
+  const killer = setTimeout(() => child.kill('SIGKILL'), spec.maxSeconds * 1000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+    (resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (c, s) => resolve([c, s]));
+    },
+  ).finally(() => {
+    clearInterval(poll);
     clearTimeout(killer);
   });
-  const stdout = Buffer.concat(out).toString();
-  const base = {
+  const base: CellResult = {
     id: spec.id,
     spec,
+    status: 'failed',
     records: 0,
     seconds: 0,
     msgPerSec: 0,
     mibPerSec: 0,
-    cpuSeconds: cpu,
+    cpuSeconds: 0,
     cpuUsPerRecord: 0,
     peakRssMiB: rss,
     errors: 0,
-    wallSeconds: (performance.now() - started) / 1000,
   };
-  const summary = parsePerfOutput(stdout);
-  if (code !== 0 || !summary) {
-    const why = Buffer.concat(err).toString().split('\n').slice(-5).join(' ').slice(0, 400);
-    return { ...base, status: 'failed', note: `ProducerPerformance exit ${code}: ${why}` };
+  const outcome = parseJavaResult(Buffer.concat(out).toString());
+  if (code !== 0 || !outcome || !outcome.windowSeconds) {
+    const why = Buffer.concat(err).toString().split('\n').slice(-6).join(' ').slice(0, 600);
+    const how = signal
+      ? `killed by ${signal} (no result within ${spec.maxSeconds} s: hang)`
+      : `exit ${code}`;
+    return { ...base, note: `BenchProducer ${how}: ${why}` };
   }
-  const requests = summary.metrics['producer-metrics:request-total'];
-  const perRequest = summary.metrics['producer-metrics:records-per-request-avg'];
-  const errorTotal = summary.metrics['producer-metrics:record-error-total'] ?? 0;
+  const seconds = outcome.windowSeconds;
+  const requests = outcome.windowRequests ?? undefined;
+  const none = outcome.windowAcked === 0 ? ['no record acked in the window'] : [];
   return {
     ...base,
-    status: 'ok',
-    records: summary.records,
-    seconds: summary.records / summary.recordsPerSec,
-    msgPerSec: summary.recordsPerSec,
-    mibPerSec: summary.mibPerSec,
-    cpuUsPerRecord: (cpu * 1e6) / summary.records,
-    produceRequests: Number.isFinite(requests) ? requests : undefined,
-    recordsPerRequest: Number.isFinite(perRequest) ? perRequest : undefined,
-    latency: {
-      count: summary.records,
-      p50: summary.p50,
-      p99: summary.p99,
-      p999: summary.p999,
-      max: summary.maxMs,
-      mean: summary.avgMs,
-    },
-    errors: errorTotal,
-    note:
-      'JVM CPU and RSS include start-up; latency from its send() call (ms resolution); ' +
-      'request-total counts every request, records-per-request-avg is Produce only',
+    status: outcome.windowAcked > 0 ? 'ok' : 'failed',
+    records: outcome.windowAcked,
+    seconds,
+    msgPerSec: outcome.windowAcked / seconds,
+    mibPerSec: (outcome.windowAcked * spec.shape.size) / MiB / seconds,
+    produceRequests: requests,
+    requestsPerSec: requests !== undefined ? requests / seconds : undefined,
+    recordsPerRequest: requests ? outcome.windowAcked / requests : undefined,
+    errors: outcome.errors,
+    firstError: outcome.firstError ?? undefined,
+    ackedTotal: outcome.acked,
+    note: [
+      ...none,
+      `request-total over the window (every request: Produce, plus any Metadata); ` +
+        `its records-per-request-avg ${outcome.recordsPerRequestAvg?.toFixed(1) ?? '–'}, batch-size-avg ${outcome.batchSizeAvg?.toFixed(0) ?? '–'} B`,
+    ].join('; '),
   };
 }

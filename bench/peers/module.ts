@@ -1,16 +1,13 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IsInt, IsString } from 'class-validator';
 import { logLevel } from 'kafkajs';
-import {
-  KafkaEvent,
-  KafkaProducerModule,
-  KeyedBy,
-  ProducerService,
-  type KafkaProducerModuleOptions,
-  type ProducerSettings,
-} from '../../lib/index.js';
+import type * as Lib from '../../lib/index.js';
+import type { KafkaProducerModuleOptions, ProducerSettings } from '../../lib/index.js';
 import { prepareCodec } from '../support/codecs.js';
 import { PayloadFactory, type BenchFields } from '../support/payload.js';
 import type { CellSpec, ModuleTuning } from '../support/types.js';
@@ -23,14 +20,42 @@ export class BenchEventBase implements BenchFields {
   @IsString() payload!: string;
 }
 
+/** The module's public entry (lib/index.ts), of this checkout or of another build. */
+export type ModuleLib = typeof Lib;
+
+/**
+ * The compiled entry of the module in `dir`: a checkout built with `npm run build:dev`
+ * (`.build/lib/index.js`) or `npm run build` (`dist/index.js`), or a folder holding `index.js`.
+ */
+export function moduleEntry(dir: string): string {
+  const candidates = [join('.build', 'lib', 'index.js'), join('dist', 'index.js'), 'index.js'];
+  for (const c of candidates) {
+    const file = resolve(dir, c);
+    if (existsSync(file)) return file;
+  }
+  throw new Error(
+    `no built module in ${dir} (looked for ${candidates.join(', ')}; run npm run build:dev there)`,
+  );
+}
+
+/** Loads the module: this checkout's build when `dir` is undefined, else the build in `dir`. */
+export async function loadModule(dir?: string): Promise<ModuleLib> {
+  if (dir === undefined) return import('../../lib/index.js');
+  return (await import(pathToFileURL(moduleEntry(dir)).href)) as ModuleLib;
+}
+
 /**
  * A decorated event class for one topic, as a user would write it
  * (`@KafkaEvent(topic) @KeyedBy('id') class ... extends BenchEventBase {}`).
  */
-export function eventClass(topic: string, keyed: boolean): new () => BenchEventBase {
+export function eventClass(
+  lib: ModuleLib,
+  topic: string,
+  keyed: boolean,
+): new () => BenchEventBase {
   class BenchEvent extends BenchEventBase {}
-  KafkaEvent(topic)(BenchEvent);
-  if (keyed) KeyedBy('id')(BenchEvent);
+  lib.KafkaEvent(topic)(BenchEvent);
+  if (keyed) lib.KeyedBy('id')(BenchEvent);
   return BenchEvent;
 }
 
@@ -53,13 +78,14 @@ export function producerSettings(spec: CellSpec): ProducerSettings {
 export async function openModule(spec: CellSpec): Promise<Driver> {
   const codecProblem = await prepareCodec(spec.shape.compression);
   if (codecProblem) throw new SkipCell(codecProblem);
+  const lib = await loadModule(spec.moduleDir);
   const options: KafkaProducerModuleOptions = {
     client: { clientId: CLIENT_ID, brokers: spec.brokers, logLevel: logLevel.NOTHING },
     reliability: spec.shape.acks === -1 ? 'all' : 'leader',
     producer: producerSettings(spec),
   };
 
-  @Module({ imports: [KafkaProducerModule.forRoot(options)] })
+  @Module({ imports: [lib.KafkaProducerModule.forRoot(options)] })
   class BenchAppModule {}
 
   let app: INestApplicationContext;
@@ -75,8 +101,8 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
       throw new SkipCell((error as Error).message);
     throw error;
   }
-  const producer = app.get(ProducerService);
-  const Event = eventClass(spec.topic, spec.shape.keyed);
+  const producer = app.get(lib.ProducerService);
+  const Event = eventClass(lib, spec.topic, spec.shape.keyed);
   const factory = new PayloadFactory(spec.shape.size);
   const make = (i: number) => Object.assign(new Event(), factory.fields(i));
   return {

@@ -12,8 +12,8 @@ export interface BenchFields {
   payload: string;
 }
 
-/** Distinct keys of keyed workloads: enough to spread over every partition. */
-export const KEY_SPACE = 100_000;
+/** Distinct keys of keyed workloads (every peer, Java too): enough to spread over 256 partitions. */
+export const KEY_SPACE = 1000;
 
 /** A small deterministic PRNG (mulberry32), so every run sends the same bytes. */
 function prng(seed: number): () => number {

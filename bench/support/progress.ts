@@ -1,4 +1,3 @@
-import { shapeLabel } from '../plan.js';
 import type { CellResult, CellSpec } from './types.js';
 
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -20,7 +19,7 @@ export class Progress {
   constructor(private readonly total: number) {}
 
   start(index: number, spec: CellSpec): void {
-    this.prefix = `[${String(index + 1).padStart(2)}/${this.total} ${elapsed(this.t0)}] ${spec.workload} ${spec.label} (${shapeLabel(spec.shape)})`;
+    this.prefix = `[${String(index + 1).padStart(3)}/${this.total} ${elapsed(this.t0)}] ${spec.workload} ${spec.cell}${spec.round > 1 || spec.workload === 'W1' ? ` r${spec.round}` : ''} ${spec.label}`;
     this.draw('starting');
   }
 
@@ -64,11 +63,14 @@ export function summary(r: CellResult): string {
     const whole = r.micro.filter((x) => x.step.startsWith('whole path: '));
     parts.push(...whole.map((x) => `${x.size} B: ${x.usPerEvent.toFixed(2)} µs/event`));
   } else {
-    parts.push(`${fmt(r.msgPerSec)} msg/s`, `${r.mibPerSec.toFixed(1)} MiB/s`);
+    parts.push(`${fmt(r.msgPerSec)} rec/s`);
     if (r.recordsPerRequest !== undefined) parts.push(`${r.recordsPerRequest.toFixed(1)} rec/req`);
     if (r.latency)
       parts.push(`p50 ${r.latency.p50.toFixed(2)} ms p99 ${r.latency.p99.toFixed(1)} ms`);
-    parts.push(`CPU ${r.cpuUsPerRecord.toFixed(1)} µs/rec`, `RSS ${fmt(r.peakRssMiB)} MiB`);
+    parts.push(`CPU ${r.cpuUsPerRecord.toFixed(1)} µs/rec`);
+    if (r.brokerCpuPerMillion !== undefined)
+      parts.push(`broker ${r.brokerCpuPerMillion.toFixed(2)} s/M`);
+    if (r.brokerRecords !== undefined) parts.push(`verified ${fmt(r.brokerRecords)}`);
   }
   if (r.errors > 0) parts.push(`${fmt(r.errors)} errors`);
   if (r.note) parts.push(r.note);

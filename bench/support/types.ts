@@ -1,6 +1,19 @@
-/** Shared shapes of the benchmark: what one cell is asked to do and what it reports. */
+/** Shared shapes of the benchmark: what one run is asked to do and what it reports. */
 
-export type PeerName = 'module' | 'kafkajs' | 'client-kafka' | 'platformatic' | 'java';
+/**
+ * The peers. `module@before` is this module loaded from another build (`--before=<dir>`),
+ * measured in the same rounds as `module` for before/after figures.
+ */
+export type PeerName =
+  'module' | 'module@before' | 'kafkajs' | 'client-kafka' | 'platformatic' | 'java';
+export const PEER_NAMES: readonly PeerName[] = [
+  'module',
+  'module@before',
+  'kafkajs',
+  'client-kafka',
+  'platformatic',
+  'java',
+];
 export type Workload = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
 export type Acks = 1 | -1;
 export type Codec = 'none' | 'lz4';
@@ -13,16 +26,16 @@ export type Codec = 'none' | 'lz4';
  */
 export type SendMode = 'send' | 'batch';
 
-/** The record shape of one cell. */
+/** The record shape of one run. */
 export interface RecordShape {
-  /** Bytes of each record value (the JSON of the event for Node peers, random bytes for Java). */
+  /** Bytes of each record value (the JSON of the event for Node peers, the same bytes for Java). */
   size: number;
   keyed: boolean;
   acks: Acks;
   compression: Codec;
 }
 
-/** Options of this module's accumulator (not all accepted by its types yet). */
+/** Options of this module's accumulator (and Java's linger.ms / batch.size). */
 export interface ModuleTuning {
   lingerMs?: number;
   batchSize?: number;
@@ -41,28 +54,45 @@ export interface CellSpec {
   batch: number;
   shape: RecordShape;
   tuning: ModuleTuning;
-  /** Records to send (W1/W4), or offered per second × seconds (W2). */
-  records: number;
-  /** Stop a throughput cell after this long even if `records` were not all sent. */
-  maxSeconds: number;
-  /** Records sent before measuring (at least). */
-  warmupRecords: number;
-  /** W1/W4: and for at least this long, the same for every peer, so each is JIT-warm. */
+  /** The matrix cell this run belongs to (same for every peer and round of it). */
+  cell: string;
+  /** 1-based round of the cell. */
+  round: number;
+  /** Partitions of the run's fresh topic. */
+  partitions: number;
+  /** Brokers of the cluster the run needs (1 or 3). */
+  clusterSize: number;
+  /** Replication factor of the run's topic. */
+  replication: number;
+  /** Steady-state runs (W1, W2 C=1, W4): warm-up, then the measured window. */
   warmupMs: number;
-  /** W2: offered rate in records per second. */
+  windowMs: number;
+  /** W2 open loop: records offered (rate × seconds); W3: offered by all callers. */
+  records: number;
+  /** Records sent before measuring, at least (W2 open loop, W3). */
+  warmupRecords: number;
+  /** Kill the run after this long (a hang is reported as one). */
+  maxSeconds: number;
+  /** W2 open loop: offered rate in records per second. */
   rate?: number;
   /** W3: records each of the `concurrency` callers fires without awaiting. */
   perCaller?: number;
   /** W3: how long the broker stays paused while we watch. */
   pauseMs?: number;
+  /** Record each call's latency (W2 C=1). */
+  latency?: boolean;
+  /** module / module@before: the folder whose build is loaded (undefined: this checkout). */
+  moduleDir?: string;
+  /** Java: at most this many records unacked (0 or undefined: bounded by buffer.memory only). */
+  maxInFlight?: number;
+  /** acks all without the idempotent producer. */
+  nonIdempotent?: boolean;
   topic: string;
   brokers: string[];
   /** A short label for tables and the progress line. */
   label: string;
   /** W5: iterations. */
   iterations?: number;
-  /** acks all without the idempotent producer (platformatic's idempotent producer fails at high concurrency). */
-  nonIdempotent?: boolean;
 }
 
 export interface LatencySummary {
@@ -75,7 +105,7 @@ export interface LatencySummary {
   mean: number;
 }
 
-/** What the W3 (paused broker) cell saw. */
+/** What the W3 (paused broker) run saw. */
 export interface MemoryOutcome {
   offered: number;
   pauseMs: number;
@@ -108,39 +138,60 @@ export interface MicroRow {
   cpuUsPerEvent: number;
 }
 
+/** What a steady-state peer reports about its measured window. */
+export interface WindowCounts {
+  /** Records acked inside the window. */
+  records: number;
+  seconds: number;
+  /** Produce requests sent inside the window (Node: wire counter; Java: request-total). */
+  requests?: number;
+  errors: number;
+}
+
 export interface CellResult {
   id: string;
   spec: CellSpec;
   status: 'ok' | 'skipped' | 'failed';
   note?: string;
+  /** Records acked in the measured window (W1/W4/W2 C=1), or in the whole run (W2 open, W3). */
   records: number;
   seconds: number;
   msgPerSec: number;
   mibPerSec: number;
-  /** Client CPU (user+system) over the measured phase, seconds. */
+  /** Client CPU (utime+stime of the peer's process, from /proc) over the window, seconds. */
   cpuSeconds: number;
   cpuUsPerRecord: number;
-  /** Peak RSS over the measured phase (sampled every 50 ms). */
+  /** Peak RSS (Node: sampled every 50 ms over the window; Java: VmHWM of the JVM). */
   peakRssMiB: number;
-  /** Produce requests seen on the wire during the measured phase (Java: from its metrics). */
+  /** Produce requests over the window (Node: wire counter; Java: its request-total metric). */
   produceRequests?: number;
+  requestsPerSec?: number;
   recordsPerRequest?: number;
   latency?: LatencySummary;
   errors: number;
   firstError?: string;
-  /** Broker process CPU during the cell (when the bench started the broker). */
+  /** Broker JVMs' CPU (utime+stime, all brokers) over the window, seconds. */
   brokerCpuSeconds?: number;
+  /** Broker CPU seconds per million records acked in the window. */
+  brokerCpuPerMillion?: number;
+  /** Every record the peer says it acked over the whole run (warm-up, window, drain). */
+  ackedTotal?: number;
+  /** Sends neither acked nor failed when the run ended (W2 open loop that fell behind). */
+  pendingAtEnd?: number;
+  /** Sum of the topic's end offsets after the run (the broker's count). */
+  brokerRecords?: number;
   /** W2: the rate actually achieved. */
   achievedRate?: number;
   memory?: MemoryOutcome;
   micro?: MicroRow[];
-  /** Whole-cell wall time including process start, connect and warm-up. */
+  /** Whole-run wall time including process start, connect, warm-up, drain and checks. */
   wallSeconds?: number;
 }
 
 /** Messages from a worker child to the runner. */
 export type WorkerMessage =
   | { type: 'progress'; done: number; total: number }
+  | { type: 'window'; edge: 'start' | 'end' }
   | { type: 'ready' }
   | { type: 'observed' }
   | { type: 'result'; result: CellResult };

@@ -27,11 +27,13 @@ export async function runLatency(
   report: Report,
 ): Promise<CellResult> {
   const rate = spec.rate ?? 1000;
-  // Warm-up: a short burst at the same rate, not measured.
+  // Warm-up: short bursts, not measured.
+  let warmAcked = 0;
   for (let i = 0; i < spec.warmupRecords; i += 10) {
-    await Promise.allSettled(
+    const settled = await Promise.allSettled(
       Array.from({ length: Math.min(10, spec.warmupRecords - i) }, (_, j) => driver.sendOne(i + j)),
     );
+    warmAcked += settled.filter((x) => x.status === 'fulfilled').length;
   }
   global.gc?.();
   wire.reset();
@@ -106,10 +108,13 @@ export async function runLatency(
     cpuUsPerRecord: acked > 0 ? (cpuSeconds * 1e6) / acked : 0,
     peakRssMiB: rss.peakRssMiB,
     produceRequests: requests,
+    requestsPerSec: requests / seconds,
     recordsPerRequest: requests > 0 ? acked / requests : undefined,
     latency: latency.summary(),
     errors,
     firstError,
     achievedRate,
+    ackedTotal: warmAcked + acked,
+    pendingAtEnd: unacked,
   };
 }

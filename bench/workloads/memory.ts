@@ -27,10 +27,12 @@ export async function runMemory(
   driver: Driver,
   coordinator: Coordinator,
 ): Promise<CellResult> {
+  let warmAcked = 0;
   for (let i = 0; i < spec.warmupRecords; i += 50) {
-    await Promise.allSettled(
+    const settled = await Promise.allSettled(
       Array.from({ length: Math.min(50, spec.warmupRecords - i) }, (_, j) => driver.sendOne(i + j)),
     );
+    warmAcked += settled.filter((x) => x.status === 'fulfilled').length;
   }
   global.gc?.();
   await sleep(200);
@@ -126,5 +128,6 @@ export async function runMemory(
     errors: rejected(outcome.rejectedDuringPause) + rejected(outcome.rejectedAfterResume),
     firstError: outcome.firstError,
     memory: outcome,
+    ackedTotal: warmAcked + acked,
   };
 }

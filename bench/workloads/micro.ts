@@ -8,7 +8,7 @@ import { RecordBuilder } from '../../lib/record/record-builder.js';
 import { avro, jsonSchema, protobuf } from '../../lib/serialization/registry/schema-serializers.js';
 import { resolveSerializer } from '../../lib/serialization/serializer-registry.js';
 import { EventValidator } from '../../lib/validation/event-validator.js';
-import { BenchEventBase, eventClass } from '../peers/module.js';
+import { BenchEventBase, eventClass, loadModule } from '../peers/module.js';
 import { PayloadFactory } from '../support/payload.js';
 import type { CellResult, CellSpec, MicroRow } from '../support/types.js';
 import type { Report } from './throughput.js';
@@ -103,9 +103,10 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
     MAX_REQUEST_SIZE,
     MEMORY_REGISTRY,
   );
+  const lib = await loadModule();
   const cases: Array<{ size: number; step: Step; events: BenchEventBase[] }> = [];
   for (const size of [100, 1024]) {
-    const Event = eventClass(`bench-micro-${size}`, true);
+    const Event = eventClass(lib, `bench-micro-${size}`, true);
     const factory = new PayloadFactory(size);
     const events = Array.from({ length: 4096 }, (_, i) =>
       Object.assign(new Event(), factory.fields(i)),
