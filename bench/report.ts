@@ -8,11 +8,11 @@ import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cellTitle } from './plan.js';
 import { aggregate, find, type PeerAggregate } from './support/aggregate.js';
-import { renderChartSvg } from './support/chart.js';
+import { PEER_ORDER, renderChartSvg } from './support/chart.js';
 import type { MachineInfo, Versions } from './support/machine.js';
 import { ratio as divide, roundRatios, spread } from './support/stats.js';
 import { evaluateTargets, passes } from './support/targets.js';
-import type { CellResult, PeerName } from './support/types.js';
+import type { CellResult } from './support/types.js';
 
 export interface RunRecord {
   startedAt: string;
@@ -63,14 +63,6 @@ function table(head: string[], rows: string[][], text = false): string {
   ].join('\n');
 }
 
-const PEER_ORDER: PeerName[] = [
-  'module',
-  'module@before',
-  'kafkajs',
-  'platformatic',
-  'client-kafka',
-  'java',
-];
 const byPeer = (a: PeerAggregate, b: PeerAggregate) =>
   PEER_ORDER.indexOf(a.peer) - PEER_ORDER.indexOf(b.peer);
 

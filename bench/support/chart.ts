@@ -15,7 +15,8 @@ export const PEER_COLORS: Record<PeerName, string> = {
   java: '#c92a2a',
 };
 
-const PEER_ORDER: PeerName[] = [
+/** The order peers are listed in, in the tables and the chart. */
+export const PEER_ORDER: readonly PeerName[] = [
   'module',
   'module@before',
   'kafkajs',
