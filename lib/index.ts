@@ -39,6 +39,12 @@ export type {
 } from './interfaces/kafka-producer-options.interface.js';
 export type { FailedRecord, ProducerListener } from './interfaces/producer-listener.interface.js';
 export type {
+  OutboxMetricValues,
+  ProducerMetrics,
+  ProducerMetricValues,
+  ProducerTopicMetricValues,
+} from './interfaces/producer-metrics.interface.js';
+export type {
   ReliabilityLevel,
   ReliabilityOptions,
   ReliabilitySpec,

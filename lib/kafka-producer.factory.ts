@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { ProducerEngine } from './engine/producer-engine.js';
 import type { SendObserver } from './observability/send-observer.js';
+import { MetricsRecorder, outboxValues } from './observability/metrics-recorder.js';
+import type { ProducerMetrics } from './interfaces/producer-metrics.interface.js';
 import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
 import { DEFAULT_PRODUCER_NAME, LOGGER_CONTEXT } from './kafka-producer.constants.js';
@@ -18,28 +20,54 @@ function listenerObserver(listener: ProducerListener): SendObserver {
   };
 }
 
+/** One producer as the factory wires it. */
+export interface WiredProducer {
+  readonly engine: ProducerEngine;
+  readonly outbox: OutboxSource;
+  /** The metrics snapshot (Java's names), with the outbox's numbers when there is one. */
+  readonly metrics: () => Promise<ProducerMetrics>;
+}
+
 /**
  * Wires one producer: its options, the kafkajs transport, the engine, the `@Outboxed()`
- * staging, the listeners as observers, and the outbox (when configured) as an engine plug-in.
+ * staging, the listeners and the metrics recorder as observers, and the outbox (when
+ * configured) as an engine plug-in.
  */
 export function createProducer(
   options: KafkaProducerModuleOptions,
   name: string = DEFAULT_PRODUCER_NAME,
-): { engine: ProducerEngine; outbox: OutboxSource } {
+): WiredProducer {
   const resolved = resolveOptions(options);
   const logger = new Logger(
     name === DEFAULT_PRODUCER_NAME ? LOGGER_CONTEXT : `${LOGGER_CONTEXT}:${name}`,
   );
   logger.debug(Messages.options(describeOptions(resolved)));
+  const recorder = new MetricsRecorder();
+  const observers: SendObserver[] = resolved.listeners.map(listenerObserver);
+  if (resolved.metrics) observers.push(recorder);
   const engine = new ProducerEngine({
     options: resolved,
     logger,
     transport: new KafkajsTransport(resolved, logger),
     staging: unitOfWorkStaging,
-    observers: resolved.listeners.map(listenerObserver),
+    observers,
   });
-  if (!resolved.outbox) return { engine, outbox: NO_OUTBOX };
-  const outbox = new OutboxPlugin(engine, resolved.outbox, logger);
-  engine.use(outbox.hooks());
-  return { engine, outbox };
+  let outbox: OutboxSource = NO_OUTBOX;
+  if (resolved.outbox) {
+    const plugin = new OutboxPlugin(engine, resolved.outbox, logger);
+    engine.use(plugin.hooks());
+    outbox = plugin;
+  }
+  const clientId = resolved.client.clientId ?? '';
+  const metrics = async (): Promise<ProducerMetrics> => {
+    const stats = await outbox.outboxStats();
+    return {
+      producer: name,
+      clientId,
+      metrics: recorder.values(engine.buffer()),
+      topics: recorder.topicValues(),
+      ...(stats ? { outbox: outboxValues(stats) } : {}),
+    };
+  };
+  return { engine, outbox, metrics };
 }

@@ -28,6 +28,7 @@ export interface ResolvedProducerOptions {
   readonly retryBackoffMs: number;
   readonly retryBackoffMaxMs: number;
   readonly listeners: readonly ProducerListener[];
+  readonly metrics: boolean;
   readonly outbox?: OutboxOptions;
   readonly reliability: ReliabilitySpec;
   readonly serializer: SerializerRef;
@@ -64,6 +65,7 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     retryBackoffMs: producer.retryBackoffMs ?? 100,
     retryBackoffMaxMs: producer.retryBackoffMaxMs ?? 1000,
     listeners: options.listeners ?? [],
+    metrics: options.metrics ?? true,
     outbox: options.outbox,
     reliability: options.reliability ?? 'all',
     serializer: options.serializer ?? 'json',

@@ -11,6 +11,7 @@ import { createProducer } from './kafka-producer.factory.js';
 import { DEFAULT_PRODUCER_NAME } from './kafka-producer.constants.js';
 import type { OutboxSource } from './outbox/outbox-plugin.js';
 import type { OutboxStats } from './outbox/stores/outbox-store.interface.js';
+import type { ProducerMetrics } from './interfaces/producer-metrics.interface.js';
 
 /**
  * Sends decorated event DTOs to Kafka. Inject the default producer as `ProducerService`,
@@ -23,6 +24,7 @@ import type { OutboxStats } from './outbox/stores/outbox-store.interface.js';
  */
 export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private readonly engine: ProducerEngine;
+  private readonly readMetrics: () => Promise<ProducerMetrics>;
   /** @internal What OutboxService uses of this producer's outbox. */
   readonly outbox: OutboxSource;
 
@@ -31,7 +33,11 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     /** The producer's name (`'default'` for the one injected as `ProducerService`). */
     readonly name: string = DEFAULT_PRODUCER_NAME,
   ) {
-    ({ engine: this.engine, outbox: this.outbox } = createProducer(options, name));
+    ({
+      engine: this.engine,
+      outbox: this.outbox,
+      metrics: this.readMetrics,
+    } = createProducer(options, name));
   }
 
   /**
@@ -89,5 +95,14 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   /** The outbox's backlog, oldest waiting row's age and dead rows; undefined without an outbox. */
   outboxStats(): Promise<OutboxStats> | undefined {
     return this.outbox.outboxStats();
+  }
+
+  /**
+   * A snapshot of the Java producer's metrics under Java's names (`record-send-total`,
+   * `request-latency-avg`, `buffer-available-bytes`, ...), per producer and per topic, and
+   * the outbox's backlog, oldest row's age and dead rows when there is an outbox.
+   */
+  metrics(): Promise<ProducerMetrics> {
+    return this.readMetrics();
   }
 }

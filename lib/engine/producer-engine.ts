@@ -21,6 +21,7 @@ import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { RecordSender } from '../sender/record-sender.js';
 import type { Transport } from '../transport/transport.interface.js';
 import { withTimeout } from '../utils/with-timeout.js';
+import type { BufferState } from '../observability/metrics-recorder.js';
 import { Observers, type SendObserver } from '../observability/send-observer.js';
 import type {
   DeliveryRoute,
@@ -251,6 +252,17 @@ export class ProducerEngine implements EngineAccess {
     options: RawSendOptions = {},
   ): Promise<DeliveryReport[]> {
     return this.track(this.sendRecords(topic, records, options));
+  }
+
+  /** What bufferMemory holds now (for the metrics and the health indicator). */
+  buffer(): BufferState {
+    const memory = this.admission.memory;
+    return {
+      total: memory.total,
+      available: memory.free,
+      waiting: memory.waitingCount,
+      waitTimeMs: memory.waitTimeMs(),
+    };
   }
 
   /** Resolves once every record accepted so far is acked or has failed. */

@@ -61,6 +61,11 @@ export interface KafkaProducerModuleOptions {
   outbox?: OutboxOptions;
   /** Told of every record's outcome, like Spring's ProducerListener. Default none. */
   listeners?: ProducerListener[];
+  /**
+   * Records Java's producer metrics for `ProducerService.metrics()` (counters, rates,
+   * latencies; the buffer's gauges are read either way). Default `true`.
+   */
+  metrics?: boolean;
   /** Reliability of events without `@Reliability`. Default `'all'` (acks -1, idempotent). */
   reliability?: ReliabilitySpec;
   /** Value serializer of events whose `@KafkaEvent` names none. Default `'json'`. */

@@ -4,7 +4,8 @@ import type { DeliveryReport } from '../interfaces/delivery-report.interface.js'
 import type { FailedRecord } from '../interfaces/producer-listener.interface.js';
 import type { ReliabilityProfile } from '../interfaces/reliability.interface.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
-import type { PartitionBatch } from '../transport/transport.interface.js';
+import type { ProducerBatch } from '../accumulator/producer-batch.js';
+import type { PartitionBatch, PartitionOutcome } from '../transport/transport.interface.js';
 
 /**
  * Told of each stage of a record's path: the ProducerListeners are observers, and tracing and
@@ -13,10 +14,23 @@ import type { PartitionBatch } from '../transport/transport.interface.js';
 export interface SendObserver {
   /** A record joined a batch for `partition` (sent directly; not one stored or staged). */
   appended?(record: OutgoingRecord, partition: number): void;
+  /** The accumulator handed these batches to the sender as one request (before encoding). */
+  drained?(batches: readonly ProducerBatch[]): void;
   /** A request went to the transport with these partitions' batches. */
   sent?(batches: readonly PartitionBatch[], profile: ReliabilityProfile): void;
-  /** `records` of a failed request are sent again after `waitMs`. */
-  retried?(records: number, error: KafkaProducerError, waitMs: number): void;
+  /** The transport answered a request after `latencyMs`: an outcome per batch, in order. */
+  answered?(
+    batches: readonly PartitionBatch[],
+    outcomes: readonly PartitionOutcome[],
+    latencyMs: number,
+  ): void;
+  /** `records` of a failed request (these partitions' batches) are sent again after `waitMs`. */
+  retried?(
+    records: number,
+    error: KafkaProducerError,
+    waitMs: number,
+    batches: readonly PartitionBatch[],
+  ): void;
   /** A record was acknowledged as its reliability asks (after its caller was answered). */
   acked?(report: DeliveryReport): void;
   /** A `send()`, `sendMany()` or `sendRaw()` failed, before or after sending. */
@@ -39,12 +53,29 @@ export class Observers {
     this.each((o) => o.appended?.(record, partition));
   }
 
+  drained(batches: readonly ProducerBatch[]): void {
+    this.each((o) => o.drained?.(batches));
+  }
+
   sent(batches: readonly PartitionBatch[], profile: ReliabilityProfile): void {
     this.each((o) => o.sent?.(batches, profile));
   }
 
-  retried(records: number, error: KafkaProducerError, waitMs: number): void {
-    this.each((o) => o.retried?.(records, error, waitMs));
+  answered(
+    batches: readonly PartitionBatch[],
+    outcomes: readonly PartitionOutcome[],
+    latencyMs: number,
+  ): void {
+    this.each((o) => o.answered?.(batches, outcomes, latencyMs));
+  }
+
+  retried(
+    records: number,
+    error: KafkaProducerError,
+    waitMs: number,
+    batches: readonly PartitionBatch[],
+  ): void {
+    this.each((o) => o.retried?.(records, error, waitMs, batches));
   }
 
   acked(report: DeliveryReport): void {
@@ -60,7 +91,7 @@ export class Observers {
       try {
         call(observer);
       } catch (error) {
-        this.logger.error(`a ProducerListener threw: ${String(error)}`);
+        this.logger.error(`a ProducerListener or observer threw: ${String(error)}`);
       }
     }
   }

@@ -68,6 +68,7 @@ export class RecordSender {
       }
     };
     const timer = setTimeout(timeout, Math.max(0, deadline - Date.now()));
+    if (this.observers?.any) this.observers.drained(batches);
     try {
       let pending = await this.encode(batches, compression);
       for (let attempt = 1; ; attempt++) {
@@ -101,7 +102,14 @@ export class RecordSender {
               `retrying ${records} record(s) in ${wait} ms (${error.name}): ${error.message}`,
             );
             retry.push(...parts);
-            if (this.observers?.any) this.observers.retried(records, error, wait);
+            if (this.observers?.any) {
+              this.observers.retried(
+                records,
+                error,
+                wait,
+                parts.map((part) => part.wire),
+              );
+            }
           }
         }
         if (retry.length === 0) break;
@@ -141,8 +149,11 @@ export class RecordSender {
     compression: CompressionCodec,
   ): Promise<Failure[]> {
     const wires = parts.map((part) => part.wire);
-    if (this.observers?.any) this.observers.sent(wires, profile);
+    const observed = this.observers?.any === true;
+    const start = observed ? performance.now() : 0;
+    if (observed) this.observers?.sent(wires, profile);
     const outcomes = await this.transport.produce(wires, profile, compression);
+    if (observed) this.observers?.answered(wires, outcomes, performance.now() - start);
     const failures = new Map<KafkaProducerError, Part[]>();
     outcomes.forEach((outcome, i) => {
       if (outcome.error) {
