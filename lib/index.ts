@@ -36,6 +36,7 @@ export type {
   KafkaProducerModuleOptions,
   KafkaProducerOptionsFactory,
   ProducerSettings,
+  TracingOptions,
 } from './interfaces/kafka-producer-options.interface.js';
 export type { FailedRecord, ProducerListener } from './interfaces/producer-listener.interface.js';
 export type {

@@ -2,6 +2,8 @@ import { Logger } from '@nestjs/common';
 import { ProducerEngine } from './engine/producer-engine.js';
 import type { SendObserver } from './observability/send-observer.js';
 import { MetricsRecorder, outboxValues } from './observability/metrics-recorder.js';
+import { loadOtelApi, OtelTracer, type OtelTracerOptions } from './observability/otel-tracer.js';
+import type { SendTracer } from './observability/send-tracer.js';
 import type { ProducerMetrics } from './interfaces/producer-metrics.interface.js';
 import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
@@ -45,12 +47,22 @@ export function createProducer(
   const recorder = new MetricsRecorder();
   const observers: SendObserver[] = resolved.listeners.map(listenerObserver);
   if (resolved.metrics) observers.push(recorder);
+  const clientId = resolved.client.clientId ?? '';
+  let tracer: SendTracer | undefined;
+  const otel = resolved.tracing ? loadOtelApi() : undefined;
+  if (otel && resolved.tracing) {
+    tracer = new OtelTracer(otel, {
+      ...(resolved.tracing as OtelTracerOptions),
+      clientId: clientId || undefined,
+    });
+  }
   const engine = new ProducerEngine({
     options: resolved,
     logger,
     transport: new KafkajsTransport(resolved, logger),
     staging: unitOfWorkStaging,
     observers,
+    tracer,
   });
   let outbox: OutboxSource = NO_OUTBOX;
   if (resolved.outbox) {
@@ -58,7 +70,6 @@ export function createProducer(
     engine.use(plugin.hooks());
     outbox = plugin;
   }
-  const clientId = resolved.client.clientId ?? '';
   const metrics = async (): Promise<ProducerMetrics> => {
     const stats = await outbox.outboxStats();
     return {

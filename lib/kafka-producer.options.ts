@@ -1,6 +1,9 @@
 import type { ValidatorOptions } from 'class-validator';
 import type { CompressionCodec } from './interfaces/compression.interface.js';
-import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
+import type {
+  KafkaProducerModuleOptions,
+  TracingOptions,
+} from './interfaces/kafka-producer-options.interface.js';
 import type { ReliabilitySpec } from './interfaces/reliability.interface.js';
 import type { SerializerRef } from './interfaces/serializer.interface.js';
 import type { PartitionerFn } from './partitioning/partitioner.js';
@@ -29,6 +32,8 @@ export interface ResolvedProducerOptions {
   readonly retryBackoffMaxMs: number;
   readonly listeners: readonly ProducerListener[];
   readonly metrics: boolean;
+  /** `false` when tracing is off. */
+  readonly tracing: false | TracingOptions;
   readonly outbox?: OutboxOptions;
   readonly reliability: ReliabilitySpec;
   readonly serializer: SerializerRef;
@@ -66,6 +71,8 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     retryBackoffMaxMs: producer.retryBackoffMaxMs ?? 1000,
     listeners: options.listeners ?? [],
     metrics: options.metrics ?? true,
+    tracing:
+      options.tracing === false ? false : options.tracing === true ? {} : (options.tracing ?? {}),
     outbox: options.outbox,
     reliability: options.reliability ?? 'all',
     serializer: options.serializer ?? 'json',

@@ -23,6 +23,12 @@ import type { Transport } from '../transport/transport.interface.js';
 import { withTimeout } from '../utils/with-timeout.js';
 import type { BufferState } from '../observability/metrics-recorder.js';
 import { Observers, type SendObserver } from '../observability/send-observer.js';
+import {
+  traced,
+  withTraceHeaders,
+  type SendSpan,
+  type SendTracer,
+} from '../observability/send-tracer.js';
 import type {
   DeliveryRoute,
   EngineAccess,
@@ -48,6 +54,12 @@ export function pendingReport(record: OutgoingRecord): DeliveryReport {
     timestamp: String(record.timestamp),
     eventId: record.eventId,
   };
+}
+
+/** `prepared` with its span's trace headers (the same object when it has them already). */
+function withSpan(prepared: PreparedRecord, span: SendSpan): PreparedRecord {
+  const record = withTraceHeaders(prepared.record, span);
+  return record === prepared.record ? prepared : { ...prepared, record };
 }
 
 /**
@@ -100,6 +112,8 @@ export interface EngineParts {
   /** The unit of work of the current call (`@Outboxed()`), when there is one. */
   readonly staging?: Staging;
   readonly observers?: readonly SendObserver[];
+  /** Spans for each send (OpenTelemetry, when installed and not turned off). */
+  readonly tracer?: SendTracer;
 }
 
 /**
@@ -119,6 +133,7 @@ export class ProducerEngine implements EngineAccess {
   private readonly accumulator: RecordAccumulator;
   private readonly staging?: Staging;
   private readonly observers: Observers;
+  private readonly tracer?: SendTracer;
   private hooks: EngineHooks = {};
   private route?: DeliveryRoute;
   /** The relay's sends: acks all, idempotent, whatever the module's default. */
@@ -134,6 +149,7 @@ export class ProducerEngine implements EngineAccess {
     this.transport = parts.transport;
     this.staging = parts.staging;
     this.observers = new Observers(parts.observers ?? [], this.logger);
+    this.tracer = parts.tracer;
     this.pipeline = new EventPipeline(o);
     this.admission = new Admission(o.bufferMemory, o.maxBlockMs);
     const sender = new RecordSender(this.transport, o, this.logger, this.observers);
@@ -204,22 +220,38 @@ export class ProducerEngine implements EngineAccess {
       return Promise.reject(toError(error));
     }
     const topic = options.topic ?? descriptor.topic;
+    if (!this.tracer) return this.sendOne(event, descriptor, options, topic, undefined);
+    const span = this.tracer.start(topic);
+    return traced(this.sendOne(event, descriptor, options, topic, span), span);
+  }
+
+  /** {@link send} once the event is described, with its span when tracing is on. */
+  private sendOne(
+    event: object,
+    descriptor: EventDescriptor,
+    options: SendOptions,
+    topic: string,
+    span: SendSpan | undefined,
+  ): Promise<DeliveryReport> {
     const gate = this.gateFor(topic);
     const area = this.staging?.current();
     if (area) {
       const staged = new SendContext(event, descriptor, options, topic, gate, -1, 0);
+      staged.span = span;
       return this.track(this.stage(area, staged));
     }
     const ticket = gate.take();
     if (this.route) {
       // Fallback mode: a record that finds no memory goes to the outbox, so it is built first.
       const ctx = new SendContext(event, descriptor, options, topic, gate, ticket, 0);
+      ctx.span = span;
       return this.track(this.submit(ctx));
     }
     // Memory first, at the size of the class's last record; the event is built once it fits.
     const estimate = this.admission.estimate(descriptor);
     if (this.admission.tryReserve(estimate)) {
       const ctx = new SendContext(event, descriptor, options, topic, gate, ticket, estimate);
+      ctx.span = span;
       const appends = this.accumulator.appends;
       const sent = this.submit(ctx);
       // Appended already (the usual case): the accumulator keeps it until it settles, and
@@ -236,6 +268,7 @@ export class ProducerEngine implements EngineAccess {
       ticket,
       estimate,
     );
+    waiting.span = span;
     this.admission.wait(waiting);
     return waiting.promise;
   }
@@ -286,8 +319,14 @@ export class ProducerEngine implements EngineAccess {
     this.observers.failed(error, { topic: send.topic, event: send.event });
   }
 
-  /** EngineAccess: the relay's send of a stored record. */
-  async publish(record: OutgoingRecord): Promise<DeliveryReport> {
+  /** EngineAccess: the relay's send of a stored record (its own span, linked to the first). */
+  publish(record: OutgoingRecord): Promise<DeliveryReport> {
+    if (!this.tracer) return this.publishStored(record);
+    const span = this.tracer.relay(record);
+    return traced(this.publishStored(record), span);
+  }
+
+  private async publishStored(record: OutgoingRecord): Promise<DeliveryReport> {
     const count = this.transport.partitions(record.topic);
     const partition = this.pipeline.partitionFor(
       record,
@@ -296,12 +335,28 @@ export class ProducerEngine implements EngineAccess {
     return this.accumulator.append(record, partition, this.storedProfile, this.options.compression);
   }
 
-  /** EngineAccess: events checked and serialized for the outbox, not sent. */
+  /**
+   * EngineAccess: events checked and serialized for the outbox, not sent. With tracing, each
+   * gets a span that ends once it is built, as a deferred send's does, and its trace headers
+   * (the relay's send links to them).
+   */
   async prepareAll(events: readonly object[]): Promise<OutgoingRecord[]> {
     const prepared = await Promise.all(
       events.map(async (event) => {
         this.assertOpen();
-        return (await this.pipeline.prepare(event, this.pipeline.describe(event), {})).record;
+        const descriptor = this.pipeline.describe(event);
+        const span = this.tracer?.start(descriptor.topic);
+        let record: OutgoingRecord;
+        try {
+          record = (await this.pipeline.prepare(event, descriptor, {})).record;
+        } catch (error) {
+          span?.fail(error);
+          throw error;
+        }
+        if (!span) return record;
+        record = withTraceHeaders(record, span);
+        span.end({ ...pendingReport(record), deferred: true });
+        return record;
       }),
     );
     return prepared;
@@ -324,13 +379,15 @@ export class ProducerEngine implements EngineAccess {
   }
 
   /** The record is built (or being built): admit its real size, then find its partition. */
-  private place(ctx: SendContext, prepared: Maybe<PreparedRecord>): Promise<DeliveryReport> {
-    if (prepared instanceof Promise) {
-      return prepared.then(
+  private place(ctx: SendContext, built: Maybe<PreparedRecord>): Promise<DeliveryReport> {
+    if (built instanceof Promise) {
+      return built.then(
         (ready) => this.place(ctx, ready),
         (error: unknown) => this.refuse(ctx, error),
       );
     }
+    let prepared = built;
+    if (ctx.span) prepared = withSpan(prepared, ctx.span);
     ctx.prepared = prepared;
     let count: Maybe<number>;
     try {
@@ -424,6 +481,7 @@ export class ProducerEngine implements EngineAccess {
       this.observers.failed(error, { topic: ctx.topic, event: ctx.event });
       throw error;
     }
+    if (ctx.span) prepared = withSpan(prepared, ctx.span);
     ctx.prepared = prepared;
     area.stage(() => {
       ctx.ticket = ctx.gate.take();

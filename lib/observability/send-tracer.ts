@@ -1,0 +1,46 @@
+import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
+import type { OutgoingRecord } from '../record/outgoing-record.js';
+
+/** The span of one `send()` (or of the relay's send of a stored record). */
+export interface SendSpan {
+  /**
+   * The trace headers to add to a record that has `headers` (`traceparent`, `tracestate`):
+   * only those it does not have already (a header the user set wins); undefined if none.
+   */
+  headers(headers: Readonly<Record<string, Buffer>>): Record<string, Buffer> | undefined;
+  /** The send was acknowledged, or deferred to the outbox, or staged. */
+  end(report: DeliveryReport): void;
+  /** The send failed. */
+  fail(error: unknown): void;
+}
+
+/** Starts the spans of the send path; the engine calls it, see lib/observability/otel-tracer.ts. */
+export interface SendTracer {
+  /** A `send()` to `topic` starts now, in the caller's context (its parent). */
+  start(topic: string): SendSpan;
+  /** The relay sends a stored record: a new span, linked to the context in its headers. */
+  relay(record: OutgoingRecord): SendSpan;
+}
+
+/** `record` with the trace headers of `span` it does not have yet (the same record if none). */
+export function withTraceHeaders(record: OutgoingRecord, span: SendSpan): OutgoingRecord {
+  const added = span.headers(record.headers);
+  if (!added) return record;
+  let size = record.size;
+  for (const name in added) size += Buffer.byteLength(name) + added[name].length;
+  return { ...record, headers: { ...record.headers, ...added }, size };
+}
+
+/** Ends `span` when `promise` settles; resolves and rejects as `promise` does. */
+export function traced(promise: Promise<DeliveryReport>, span: SendSpan): Promise<DeliveryReport> {
+  return promise.then(
+    (report) => {
+      span.end(report);
+      return report;
+    },
+    (error: unknown) => {
+      span.fail(error);
+      throw error;
+    },
+  );
+}
