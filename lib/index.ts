@@ -39,6 +39,7 @@ export type {
   TracingOptions,
 } from './interfaces/kafka-producer-options.interface.js';
 export type { FailedRecord, ProducerListener } from './interfaces/producer-listener.interface.js';
+export type { HealthCheckOptions, ProducerHealth } from './interfaces/producer-health.interface.js';
 export type {
   OutboxMetricValues,
   ProducerMetrics,

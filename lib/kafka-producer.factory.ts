@@ -5,6 +5,8 @@ import { MetricsRecorder, outboxValues } from './observability/metrics-recorder.
 import { loadOtelApi, OtelTracer, type OtelTracerOptions } from './observability/otel-tracer.js';
 import type { SendTracer } from './observability/send-tracer.js';
 import type { ProducerMetrics } from './interfaces/producer-metrics.interface.js';
+import type { HealthCheckOptions, ProducerHealth } from './interfaces/producer-health.interface.js';
+import { HealthTracker } from './observability/health-tracker.js';
 import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
 import { DEFAULT_PRODUCER_NAME, LOGGER_CONTEXT } from './kafka-producer.constants.js';
@@ -28,6 +30,8 @@ export interface WiredProducer {
   readonly outbox: OutboxSource;
   /** The metrics snapshot (Java's names), with the outbox's numbers when there is one. */
   readonly metrics: () => Promise<ProducerMetrics>;
+  /** The producer's health, from its own state (see ProducerHealth). */
+  readonly health: (options?: HealthCheckOptions) => Promise<ProducerHealth>;
 }
 
 /**
@@ -47,6 +51,8 @@ export function createProducer(
   const recorder = new MetricsRecorder();
   const observers: SendObserver[] = resolved.listeners.map(listenerObserver);
   if (resolved.metrics) observers.push(recorder);
+  const tracker = new HealthTracker();
+  observers.push(tracker);
   const clientId = resolved.client.clientId ?? '';
   let tracer: SendTracer | undefined;
   const otel = resolved.tracing ? loadOtelApi() : undefined;
@@ -80,5 +86,23 @@ export function createProducer(
       ...(stats ? { outbox: outboxValues(stats) } : {}),
     };
   };
-  return { engine, outbox, metrics };
+  const health = async (check: HealthCheckOptions = {}): Promise<ProducerHealth> => {
+    let connected = engine.connected();
+    if (!connected && check.activeCheckTimeoutMs !== undefined && !engine.closed) {
+      connected = await engine.probe(check.activeCheckTimeoutMs);
+    }
+    const buffer = engine.buffer();
+    const stats = await outbox.outboxStats();
+    return {
+      connected,
+      closed: engine.closed,
+      lastAckAgoMs: tracker.lastAckAgoMs,
+      bufferUse: (buffer.total - buffer.available) / buffer.total,
+      waitingSends: buffer.waiting,
+      consecutiveFailures: tracker.consecutiveFailures,
+      fatal: tracker.fatal,
+      ...(stats ? { outbox: { backlog: stats.backlog, oldestAgeMs: stats.oldestAgeMs ?? 0 } } : {}),
+    };
+  };
+  return { engine, outbox, metrics, health };
 }

@@ -12,6 +12,7 @@ import { DEFAULT_PRODUCER_NAME } from './kafka-producer.constants.js';
 import type { OutboxSource } from './outbox/outbox-plugin.js';
 import type { OutboxStats } from './outbox/stores/outbox-store.interface.js';
 import type { ProducerMetrics } from './interfaces/producer-metrics.interface.js';
+import type { HealthCheckOptions, ProducerHealth } from './interfaces/producer-health.interface.js';
 
 /**
  * Sends decorated event DTOs to Kafka. Inject the default producer as `ProducerService`,
@@ -25,6 +26,7 @@ import type { ProducerMetrics } from './interfaces/producer-metrics.interface.js
 export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private readonly engine: ProducerEngine;
   private readonly readMetrics: () => Promise<ProducerMetrics>;
+  private readonly readHealth: (options?: HealthCheckOptions) => Promise<ProducerHealth>;
   /** @internal What OutboxService uses of this producer's outbox. */
   readonly outbox: OutboxSource;
 
@@ -37,6 +39,7 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
       engine: this.engine,
       outbox: this.outbox,
       metrics: this.readMetrics,
+      health: this.readHealth,
     } = createProducer(options, name));
   }
 
@@ -104,5 +107,15 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
    */
   metrics(): Promise<ProducerMetrics> {
     return this.readMetrics();
+  }
+
+  /**
+   * The producer's health from its own state (connected, last ack, buffer use, waiting
+   * sends, consecutive failures, a fatal failure, the outbox's backlog): no new connection,
+   * unless `activeCheckTimeoutMs` asks for a metadata fetch while it is not connected.
+   * `KafkaProducerHealthIndicator` (`nestjs-kafka-producer/health`) reads it for terminus.
+   */
+  health(options?: HealthCheckOptions): Promise<ProducerHealth> {
+    return this.readHealth(options);
   }
 }

@@ -298,6 +298,21 @@ export class ProducerEngine implements EngineAccess {
     };
   }
 
+  /** Whether a broker connection is open, from the transport's own state (no request). */
+  connected(): boolean {
+    return this.transport.connected?.() ?? true;
+  }
+
+  /** Fetches metadata over the transport's connections within `timeoutMs`: whether it answered. */
+  probe(timeoutMs: number): Promise<boolean> {
+    return this.transport.probe?.(timeoutMs) ?? Promise.resolve(this.connected());
+  }
+
+  /** Shut down, or shutting down. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
   /** Resolves once every record accepted so far is acked or has failed. */
   async flush(): Promise<void> {
     const waiting = this.admission.waiting().filter((w) => w instanceof WaitingSend);
