@@ -3,7 +3,8 @@ import { ProducerEngine } from './engine/producer-engine.js';
 import type { SendObserver } from './observability/send-observer.js';
 import { MetricsRecorder, outboxValues } from './observability/metrics-recorder.js';
 import { loadOtelApi, OtelTracer, type OtelTracerOptions } from './observability/otel-tracer.js';
-import type { SendTracer } from './observability/send-tracer.js';
+import { allOf, type SendTracer } from './observability/send-tracer.js';
+import { OtelMeters, type OtelMetersOptions } from './observability/otel-meters.js';
 import type { ProducerMetrics } from './interfaces/producer-metrics.interface.js';
 import type { HealthCheckOptions, ProducerHealth } from './interfaces/producer-health.interface.js';
 import { HealthTracker } from './observability/health-tracker.js';
@@ -54,14 +55,26 @@ export function createProducer(
   const tracker = new HealthTracker();
   observers.push(tracker);
   const clientId = resolved.client.clientId ?? '';
-  let tracer: SendTracer | undefined;
-  const otel = resolved.tracing ? loadOtelApi() : undefined;
+  const tracers: SendTracer[] = [];
+  const otel = resolved.tracing || resolved.otelMetrics ? loadOtelApi() : undefined;
   if (otel && resolved.tracing) {
-    tracer = new OtelTracer(otel, {
-      ...(resolved.tracing as OtelTracerOptions),
-      clientId: clientId || undefined,
-    });
+    tracers.push(
+      new OtelTracer(otel, {
+        ...(resolved.tracing as OtelTracerOptions),
+        clientId: clientId || undefined,
+      }),
+    );
   }
+  if (otel && resolved.otelMetrics) {
+    tracers.push(
+      new OtelMeters(otel, {
+        ...(resolved.otelMetrics as OtelMetersOptions),
+        semconv: resolved.tracing ? resolved.tracing.semconv : undefined,
+        clientId: clientId || undefined,
+      }),
+    );
+  }
+  const tracer = allOf(tracers);
   const engine = new ProducerEngine({
     options: resolved,
     logger,

@@ -34,6 +34,9 @@ export interface ResolvedProducerOptions {
   readonly metrics: boolean;
   /** `false` when tracing is off. */
   readonly tracing: false | TracingOptions;
+  /** `false` when OpenTelemetry meters are off. */
+  readonly otelMetrics:
+    false | Exclude<KafkaProducerModuleOptions['otelMetrics'], boolean | undefined>;
   readonly outbox?: OutboxOptions;
   readonly reliability: ReliabilitySpec;
   readonly serializer: SerializerRef;
@@ -71,6 +74,12 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     retryBackoffMaxMs: producer.retryBackoffMaxMs ?? 1000,
     listeners: options.listeners ?? [],
     metrics: options.metrics ?? true,
+    otelMetrics:
+      options.otelMetrics === false
+        ? false
+        : options.otelMetrics === true
+          ? {}
+          : (options.otelMetrics ?? {}),
     tracing:
       options.tracing === false ? false : options.tracing === true ? {} : (options.tracing ?? {}),
     outbox: options.outbox,

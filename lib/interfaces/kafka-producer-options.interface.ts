@@ -71,6 +71,12 @@ export interface KafkaProducerModuleOptions {
    * peer; without it nothing happens): `true` (default), `false`, or TracingOptions.
    */
   tracing?: boolean | TracingOptions;
+  /**
+   * OpenTelemetry meters (`messaging.client.sent.messages`,
+   * `messaging.client.operation.duration`) when `@opentelemetry/api` is installed: `true`
+   * (default), `false`, or `{ meterProvider }` (else the global one).
+   */
+  otelMetrics?: boolean | { meterProvider?: { getMeter(name: string, version?: string): unknown } };
   /** Reliability of events without `@Reliability`. Default `'all'` (acks -1, idempotent). */
   reliability?: ReliabilitySpec;
   /** Value serializer of events whose `@KafkaEvent` names none. Default `'json'`. */

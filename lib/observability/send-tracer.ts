@@ -44,3 +44,24 @@ export function traced(promise: Promise<DeliveryReport>, span: SendSpan): Promis
     },
   );
 }
+
+/** Several tracers as one (spans and meters): each send gets a span from each. */
+export function allOf(tracers: readonly SendTracer[]): SendTracer | undefined {
+  if (tracers.length <= 1) return tracers[0];
+  const each = (spans: SendSpan[]): SendSpan => ({
+    headers(headers) {
+      let added: Record<string, Buffer> | undefined;
+      for (const span of spans) {
+        const more = span.headers(added ? { ...headers, ...added } : headers);
+        if (more) added = { ...added, ...more };
+      }
+      return added;
+    },
+    end: (report) => spans.forEach((span) => span.end(report)),
+    fail: (error) => spans.forEach((span) => span.fail(error)),
+  });
+  return {
+    start: (topic) => each(tracers.map((t) => t.start(topic))),
+    relay: (record) => each(tracers.map((t) => t.relay(record))),
+  };
+}
