@@ -48,6 +48,9 @@ async function openDriver(spec: CellSpec): Promise<Driver> {
   switch (spec.peer) {
     case 'module':
     case 'module@before':
+    case 'module-bare':
+    case 'module+metrics':
+    case 'module+tracing':
       return (await import('./peers/module.js')).openModule(spec);
     case 'kafkajs':
       return (await import('./peers/kafkajs.js')).openKafkajs(spec);

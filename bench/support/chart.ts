@@ -9,6 +9,9 @@ import type { PeerName } from './types.js';
 export const PEER_COLORS: Record<PeerName, string> = {
   module: '#1f5fbf',
   'module@before': '#8fb3e8',
+  'module-bare': '#5c7cab',
+  'module+metrics': '#3b8fd9',
+  'module+tracing': '#7048e8',
   kafkajs: '#e8801a',
   platformatic: '#2f9e44',
   'client-kafka': '#8c564b',
@@ -19,6 +22,9 @@ export const PEER_COLORS: Record<PeerName, string> = {
 export const PEER_ORDER: readonly PeerName[] = [
   'module',
   'module@before',
+  'module-bare',
+  'module+metrics',
+  'module+tracing',
   'kafkajs',
   'platformatic',
   'client-kafka',

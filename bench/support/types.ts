@@ -5,10 +5,21 @@
  * measured in the same rounds as `module` for before/after figures.
  */
 export type PeerName =
-  'module' | 'module@before' | 'kafkajs' | 'client-kafka' | 'platformatic' | 'java';
+  | 'module'
+  | 'module@before'
+  | 'module-bare'
+  | 'module+metrics'
+  | 'module+tracing'
+  | 'kafkajs'
+  | 'client-kafka'
+  | 'platformatic'
+  | 'java';
 export const PEER_NAMES: readonly PeerName[] = [
   'module',
   'module@before',
+  'module-bare',
+  'module+metrics',
+  'module+tracing',
   'kafkajs',
   'client-kafka',
   'platformatic',
@@ -42,6 +53,8 @@ export interface ModuleTuning {
   bufferMemory?: number;
   maxBlockMs?: number;
   deliveryTimeoutMs?: number;
+  /** Observability cells (bench/peers/observability.ts): off, metrics on, tracing on. */
+  observability?: 'off' | 'metrics' | 'tracing';
 }
 
 /** One measured run of one peer, executed in a fresh child process (Java: its own JVM). */
