@@ -65,7 +65,8 @@ export function createProducer(
       }),
     );
   }
-  if (otel && resolved.otelMetrics) {
+  const meters = resolved.otelMetrics;
+  if (otel && meters && (meters.meterProvider || OtelMeters.globalProviderRecords(otel))) {
     tracers.push(
       new OtelMeters(otel, {
         ...(resolved.otelMetrics as OtelMetersOptions),
@@ -81,6 +82,7 @@ export function createProducer(
     transport: new KafkajsTransport(resolved, logger),
     staging: unitOfWorkStaging,
     observers,
+    countingObservers: [recorder, tracker],
     tracer,
   });
   let outbox: OutboxSource = NO_OUTBOX;

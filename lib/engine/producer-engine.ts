@@ -112,6 +112,11 @@ export interface EngineParts {
   /** The unit of work of the current call (`@Outboxed()`), when there is one. */
   readonly staging?: Staging;
   readonly observers?: readonly SendObserver[];
+  /**
+   * Those of `observers` that hear failures after the append per batch (`batchFailed`), not
+   * per record: the metrics and the health tracker, which then cost nothing per send.
+   */
+  readonly countingObservers?: readonly SendObserver[];
   /** Spans for each send (OpenTelemetry, when installed and not turned off). */
   readonly tracer?: SendTracer;
 }
@@ -148,7 +153,11 @@ export class ProducerEngine implements EngineAccess {
     this.logger = parts.logger;
     this.transport = parts.transport;
     this.staging = parts.staging;
-    this.observers = new Observers(parts.observers ?? [], this.logger);
+    this.observers = new Observers(
+      parts.observers ?? [],
+      this.logger,
+      new Set(parts.countingObservers ?? []),
+    );
     this.tracer = parts.tracer;
     this.pipeline = new EventPipeline(o);
     this.admission = new Admission(o.bufferMemory, o.maxBlockMs);
@@ -162,6 +171,9 @@ export class ProducerEngine implements EngineAccess {
       },
       this.admission.memory,
       sender.transmit,
+      (batch, error) => {
+        if (this.observers.any) this.observers.batchFailed(batch, error);
+      },
     );
     this.storedProfile = resolveReliability('all', o.deliveryTimeoutMs);
   }
@@ -220,8 +232,8 @@ export class ProducerEngine implements EngineAccess {
       return Promise.reject(toError(error));
     }
     const topic = options.topic ?? descriptor.topic;
-    if (!this.tracer) return this.sendOne(event, descriptor, options, topic, undefined);
-    const span = this.tracer.start(topic);
+    const span = this.tracer?.start(topic);
+    if (!span) return this.sendOne(event, descriptor, options, topic, undefined);
     return traced(this.sendOne(event, descriptor, options, topic, span), span);
   }
 
@@ -336,8 +348,8 @@ export class ProducerEngine implements EngineAccess {
 
   /** EngineAccess: the relay's send of a stored record (its own span, linked to the first). */
   publish(record: OutgoingRecord): Promise<DeliveryReport> {
-    if (!this.tracer) return this.publishStored(record);
-    const span = this.tracer.relay(record);
+    const span = this.tracer?.relay(record);
+    if (!span) return this.publishStored(record);
     return traced(this.publishStored(record), span);
   }
 
@@ -476,13 +488,13 @@ export class ProducerEngine implements EngineAccess {
     const route = this.route;
     if (!route) {
       const appended = this.accumulator.append(record, partition, profile, compression, reserved);
-      if (this.observers.any) this.observers.appended(record, partition);
+      if (this.observers.anyAppended) this.observers.appended(record, partition);
       return appended;
     }
     // The fallback mode reserves no memory before the append (a record that finds none is stored).
     return route.route(record, partition, () => {
       const appended = this.accumulator.append(record, partition, profile, compression);
-      if (this.observers.any) this.observers.appended(record, partition);
+      if (this.observers.anyAppended) this.observers.appended(record, partition);
       return appended;
     });
   }
@@ -589,10 +601,10 @@ export class ProducerEngine implements EngineAccess {
     topic: string,
     event: object | undefined,
   ): Promise<DeliveryReport> {
-    if (this.observers.any) {
+    if (this.observers.anyOutcome) {
       promise.then(
         (report) => this.observers.acked(report),
-        (error: unknown) => this.observers.failed(error, { topic, event }),
+        (error: unknown) => this.observers.failedAfterAppend(error, { topic, event }),
       );
     }
     return promise;

@@ -106,6 +106,35 @@ describe('MetricsRecorder (Java producer metrics, over a memory transport)', () 
     await engine.close();
   });
 
+  it('counts failures after the append per batch when it is a counting observer (no per-send cost)', async () => {
+    const transport = new MemoryTransport();
+    const recorder = new MetricsRecorder();
+    const options = resolveOptions({
+      client: { brokers: ['memory:1'] },
+      producer: { lingerMs: 0 },
+    });
+    const engine = new ProducerEngine({
+      options,
+      logger,
+      transport,
+      observers: [recorder],
+      countingObservers: [recorder],
+    });
+    await engine.start();
+    const refused = Array.from({ length: 3 }, () =>
+      engine.send(new Tick('x'), { topic: 'refused' }).catch((e: Error) => e.message),
+    );
+    expect(await Promise.all(refused)).toEqual(
+      ['refused', 'refused', 'refused'].map(expect.stringContaining),
+    );
+    await engine.send(new Tick('ok'));
+    const values = recorder.values(engine.buffer());
+    expect(values['record-error-total']).toBe(3);
+    expect(recorder.topicValues().refused['record-error-total']).toBe(3);
+    expect(values['record-send-total']).toBe(4);
+    await engine.close();
+  });
+
   it('reads the compressed over the uncompressed size as the compression rate', async () => {
     const { recorder, engine } = setup('gzip');
     await engine.start();

@@ -108,6 +108,13 @@ export class MetricsRecorder implements SendObserver {
     for (const wire of batches) this.topic(wire.topic).retries.add(wire.batch.count, now);
   }
 
+  batchFailed(batch: ProducerBatch): void {
+    const now = this.now();
+    const n = batch.records.length;
+    this.errors.add(n, now);
+    this.topic(batch.topic).errors.add(n, now);
+  }
+
   failed(_error: KafkaProducerError, record: FailedRecord): void {
     const now = this.now();
     this.errors.add(1, now);

@@ -65,6 +65,14 @@ export class OtelMeters implements SendTracer {
     return this.start(record.topic);
   }
 
+  /**
+   * Whether meters from the global MeterProvider record anything: the API's metrics have no
+   * proxy, so a meter taken before an SDK is registered stays the no-op one.
+   */
+  static globalProviderRecords(api: Api): boolean {
+    return api.metrics.getMeterProvider().constructor.name !== 'NoopMeterProvider';
+  }
+
   /** A send ended after `seconds`; `errorType` when it failed. */
   record(topic: string, seconds: number, errorType?: string): void {
     let attributes = this.byTopic.get(topic);

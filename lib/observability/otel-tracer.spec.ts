@@ -177,6 +177,22 @@ describe('OtelTracer (real OpenTelemetry SDK, in-memory exporter, memory transpo
     await engine.close();
   });
 
+  it('starts nothing and writes no header without an SDK (the global no-op provider) and no parent', async () => {
+    const records: OutgoingRecord[] = [];
+    const engine = new ProducerEngine({
+      options: resolveOptions({ client: { brokers: ['memory:1'] }, producer: { lingerMs: 0 } }),
+      logger,
+      transport: new MemoryTransport(),
+      observers: [{ appended: (record) => records.push(record) }],
+      tracer: new OtelTracer(api, {}),
+    });
+    await engine.start();
+    await engine.send(new Traced('k'));
+    expect(records[0].headers.traceparent).toBeUndefined();
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    await engine.close();
+  });
+
   it('picks the conventions from OTEL_SEMCONV_STABILITY_OPT_IN, and is absent without the API', () => {
     expect(semconvFromEnv(undefined)).toBe('v1.27');
     expect(semconvFromEnv('http,messaging')).toBe('v1.45');

@@ -104,7 +104,7 @@ export class OtelTracer implements SendTracer {
     this.base = base;
   }
 
-  start(topic: string): SendSpan {
+  start(topic: string): SendSpan | undefined {
     const parent = this.api.context.active();
     const span = this.tracer.startSpan(
       `send ${topic}`,
@@ -114,10 +114,12 @@ export class OtelTracer implements SendTracer {
       },
       parent,
     );
+    // No SDK and no parent: a span that records nothing and has no context to pass on.
+    if (!span.isRecording() && !this.api.isSpanContextValid(span.spanContext())) return undefined;
     return new OtelSendSpan(this.api, span, this.api.trace.setSpan(parent, span), this.names);
   }
 
-  relay(record: OutgoingRecord): SendSpan {
+  relay(record: OutgoingRecord): SendSpan | undefined {
     const parent = this.api.context.active();
     const stored = this.storedContext(record.headers);
     const span = this.tracer.startSpan(
@@ -129,6 +131,7 @@ export class OtelTracer implements SendTracer {
       },
       parent,
     );
+    if (!span.isRecording() && !this.api.isSpanContextValid(span.spanContext())) return undefined;
     return new OtelSendSpan(this.api, span, this.api.trace.setSpan(parent, span), this.names);
   }
 

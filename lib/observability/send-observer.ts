@@ -35,18 +35,30 @@ export interface SendObserver {
   acked?(report: DeliveryReport): void;
   /** A `send()`, `sendMany()` or `sendRaw()` failed, before or after sending. */
   failed?(error: KafkaProducerError, record: FailedRecord): void;
+  /** A batch's records failed after their append (for observers that count per batch). */
+  batchFailed?(batch: ProducerBatch, error: Error): void;
 }
 
 /** The observers of one producer, each called in turn; one that throws is logged, not fatal. */
 export class Observers {
   /** Whether there is any observer (the hot path skips the calls otherwise). */
   readonly any: boolean;
+  /** Whether an observer wants each record's `appended`. */
+  readonly anyAppended: boolean;
+  /** Whether an observer wants each record's outcome after the append (`acked`, `failed`). */
+  readonly anyOutcome: boolean;
 
   constructor(
     private readonly list: readonly SendObserver[],
     private readonly logger: Logger,
+    /** Observers whose `failed` hears only failures before the append (see batchFailed). */
+    private readonly beforeAppendOnly: ReadonlySet<SendObserver> = new Set(),
   ) {
     this.any = list.length > 0;
+    this.anyAppended = list.some((o) => o.appended !== undefined);
+    this.anyOutcome = list.some(
+      (o) => o.acked !== undefined || (o.failed !== undefined && !beforeAppendOnly.has(o)),
+    );
   }
 
   appended(record: OutgoingRecord, partition: number): void {
@@ -82,17 +94,39 @@ export class Observers {
     this.each((o) => o.acked?.(report));
   }
 
+  /** A send failed before its append: told to every observer. */
   failed(error: unknown, record: FailedRecord): void {
     this.each((o) => o.failed?.(error as KafkaProducerError, record));
   }
 
+  /** A send failed after its append (its caller's promise): not told to `beforeAppendOnly`. */
+  failedAfterAppend(error: unknown, record: FailedRecord): void {
+    for (const o of this.list) {
+      if (this.beforeAppendOnly.has(o)) continue;
+      this.call(() => o.failed?.(error as KafkaProducerError, record));
+    }
+  }
+
+  /**
+   * A batch's records failed (the sender gave up, or the accumulator dropped it): told to the
+   * `beforeAppendOnly` observers (the metrics), which count these failures per batch instead
+   * of per record promise.
+   */
+  batchFailed(batch: ProducerBatch, error: Error): void {
+    for (const o of this.beforeAppendOnly) {
+      this.call(() => o.batchFailed?.(batch, error));
+    }
+  }
+
   private each(call: (observer: SendObserver) => void): void {
-    for (const observer of this.list) {
-      try {
-        call(observer);
-      } catch (error) {
-        this.logger.error(`a ProducerListener or observer threw: ${String(error)}`);
-      }
+    for (const observer of this.list) this.call(() => call(observer));
+  }
+
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.logger.error(`a ProducerListener or observer threw: ${String(error)}`);
     }
   }
 }

@@ -16,10 +16,13 @@ export interface SendSpan {
 
 /** Starts the spans of the send path; the engine calls it, see lib/observability/otel-tracer.ts. */
 export interface SendTracer {
-  /** A `send()` to `topic` starts now, in the caller's context (its parent). */
-  start(topic: string): SendSpan;
+  /**
+   * A `send()` to `topic` starts now, in the caller's context (its parent); undefined when
+   * there is nothing to record or propagate (no SDK, no parent), so the send costs nothing.
+   */
+  start(topic: string): SendSpan | undefined;
   /** The relay sends a stored record: a new span, linked to the context in its headers. */
-  relay(record: OutgoingRecord): SendSpan;
+  relay(record: OutgoingRecord): SendSpan | undefined;
 }
 
 /** `record` with the trace headers of `span` it does not have yet (the same record if none). */
@@ -48,18 +51,22 @@ export function traced(promise: Promise<DeliveryReport>, span: SendSpan): Promis
 /** Several tracers as one (spans and meters): each send gets a span from each. */
 export function allOf(tracers: readonly SendTracer[]): SendTracer | undefined {
   if (tracers.length <= 1) return tracers[0];
-  const each = (spans: SendSpan[]): SendSpan => ({
-    headers(headers) {
-      let added: Record<string, Buffer> | undefined;
-      for (const span of spans) {
-        const more = span.headers(added ? { ...headers, ...added } : headers);
-        if (more) added = { ...added, ...more };
-      }
-      return added;
-    },
-    end: (report) => spans.forEach((span) => span.end(report)),
-    fail: (error) => spans.forEach((span) => span.fail(error)),
-  });
+  const each = (all: Array<SendSpan | undefined>): SendSpan | undefined => {
+    const spans = all.filter((span): span is SendSpan => span !== undefined);
+    if (spans.length <= 1) return spans[0];
+    return {
+      headers(headers) {
+        let added: Record<string, Buffer> | undefined;
+        for (const span of spans) {
+          const more = span.headers(added ? { ...headers, ...added } : headers);
+          if (more) added = { ...added, ...more };
+        }
+        return added;
+      },
+      end: (report) => spans.forEach((span) => span.end(report)),
+      fail: (error) => spans.forEach((span) => span.fail(error)),
+    };
+  };
   return {
     start: (topic) => each(tracers.map((t) => t.start(topic))),
     relay: (record) => each(tracers.map((t) => t.relay(record))),

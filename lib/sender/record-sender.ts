@@ -64,7 +64,7 @@ export class RecordSender {
     // is the request's memory free (the accumulator waits for this promise).
     const timeout = () => {
       for (const batch of batches) {
-        batch.fail(new DeliveryTimeoutError(batch.topic, profile.deliveryTimeoutMs));
+        this.fail(batch, new DeliveryTimeoutError(batch.topic, profile.deliveryTimeoutMs));
       }
     };
     const timer = setTimeout(timeout, Math.max(0, deadline - Date.now()));
@@ -86,7 +86,7 @@ export class RecordSender {
           const records = countParts(parts);
           if (!error.retriable || this.transport.closed) {
             this.logger.warn(`gave up on ${records} record(s) (${error.name}): ${error.message}`);
-            for (const part of parts) for (const batch of part.batches) batch.fail(error);
+            for (const part of parts) for (const batch of part.batches) this.fail(batch, error);
           } else if (Date.now() + wait >= deadline) {
             // No time for another try: what Java reports then, with the reason inside.
             const timeoutMs = profile.deliveryTimeoutMs;
@@ -95,7 +95,7 @@ export class RecordSender {
             );
             for (const part of parts) {
               for (const b of part.batches)
-                b.fail(new DeliveryTimeoutError(b.topic, timeoutMs, error));
+                this.fail(b, new DeliveryTimeoutError(b.topic, timeoutMs, error));
             }
           } else {
             this.logger.warn(
@@ -121,6 +121,10 @@ export class RecordSender {
       clearTimeout(timer);
     }
   };
+
+  private fail(batch: ProducerBatch, error: Error): void {
+    if (batch.fail(error) && this.observers?.any) this.observers.batchFailed(batch, error);
+  }
 
   /**
    * Each partition's batches as one record batch, encoded once: a retry sends the same
