@@ -28,7 +28,11 @@ describe('the W1 matrix', () => {
     const core = cells.filter((c) => c.group === 'core');
     expect(core).toHaveLength(8);
     expect(core.every((c) => c.rounds === 3 && !c.keyed)).toBe(true);
-    expect(core[0].peers).toEqual(['module', 'kafkajs', 'platformatic', 'java']);
+    expect(core[0].key).toBe('100B-1b-6p-keyless');
+    expect(core[0].peers).toEqual(['module', 'module+avro', 'kafkajs', 'platformatic', 'java']);
+    expect(core.slice(1).every((c) => c.peers.join() === 'module,kafkajs,platformatic,java')).toBe(
+      true,
+    );
     const scale = cells.filter((c) => c.group === 'scale');
     expect(scale.map((c) => c.key)).toEqual([
       '100B-1b-256p-keyless',
@@ -43,13 +47,17 @@ describe('the W1 matrix', () => {
 
   it('adds module@before next to module, and honours --peers, --cells and --rounds', () => {
     const before = matrixCells(options({ beforeDir: '/old' }));
-    expect(before[0].peers).toEqual(['module', 'module@before', 'kafkajs', 'platformatic', 'java']);
+    expect(before[1].peers).toEqual(['module', 'module@before', 'kafkajs', 'platformatic', 'java']);
     const some = matrixCells(
       options({ peers: new Set(['module', 'java']), cells: /^100B-1b-6p/, rounds: 4 }),
     );
     expect(some.map((c) => `${c.key} ${c.rounds} ${c.peers.join()}`)).toEqual([
       '100B-1b-6p-keyless 4 module,java',
       '100B-1b-6p-keyed 4 module,java',
+    ]);
+    const avro = matrixCells(options({ peers: new Set(['module', 'module+avro']) }));
+    expect(avro.filter((c) => c.peers.includes('module+avro')).map((c) => c.key)).toEqual([
+      '100B-1b-6p-keyless',
     ]);
   });
 });
@@ -62,20 +70,23 @@ describe('buildPlan', () => {
     const cell = w1.filter((s) => s.cell === '100B-1b-6p-keyless');
     expect(cell.map((s) => `${s.round}:${s.peer}`)).toEqual([
       '1:module',
+      '1:module+avro',
       '1:module@before',
       '1:kafkajs',
       '1:platformatic',
       '1:java',
+      '2:module+avro',
       '2:module@before',
       '2:kafkajs',
       '2:platformatic',
       '2:java',
       '2:module',
+      '3:module@before',
       '3:kafkajs',
       '3:platformatic',
       '3:java',
       '3:module',
-      '3:module@before',
+      '3:module+avro',
     ]);
     // Round 2 starts only after round 1 of every cell of the cluster.
     const firstRound2 = w1.findIndex((s) => s.round === 2);

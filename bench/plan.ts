@@ -117,6 +117,14 @@ export const PEERS: Record<PeerName, PeerDef> = {
     tuning: w1Tuning,
     label: `module@before send() ×${CALLERS} callers`,
   },
+  'module+avro': {
+    peer: 'module+avro',
+    mode: 'send',
+    concurrency: CALLERS,
+    batch: 1,
+    tuning: w1Tuning,
+    label: `module send() ×${CALLERS} callers, Avro value (schema registry)`,
+  },
   kafkajs: {
     peer: 'kafkajs',
     mode: 'batch',
@@ -150,6 +158,12 @@ export const PEERS: Record<PeerName, PeerDef> = {
     label: 'Java KafkaProducer (BenchProducer)',
   },
 };
+
+/**
+ * The cell where the module's Avro serializer runs beside its JSON one (issue 15: Avro ≥ 0.9×
+ * JSON at 100 B, C=1024, acks all, in the same run).
+ */
+export const AVRO_CELL = '100B-1b-6p-keyless';
 
 /** One cell of the W1 matrix: every peer of it runs once per round on a fresh topic. */
 export interface MatrixCell {
@@ -185,7 +199,8 @@ export function shapeLabel(s: RecordShape): string {
 /**
  * The W1 matrix. Core cells (every peer, 3 rounds): 100 B and 1 KiB × 1 and 3 brokers × 6 and
  * 64 partitions, keyless. Scaling cells (module and Java, 2 rounds): 256 partitions keyless and
- * keyed at 6 and 256 partitions, 100 B, on 1 and 3 brokers.
+ * keyed at 6 and 256 partitions, 100 B, on 1 and 3 brokers. The module with an Avro value
+ * (`module+avro`) runs beside the module in AVRO_CELL, when it runs there.
  */
 export function matrixCells(o: PlanOptions): MatrixCell[] {
   const z = sizing(o.quick);
@@ -205,9 +220,13 @@ export function matrixCells(o: PlanOptions): MatrixCell[] {
     partitions: number,
     clusterSize: number,
   ) => {
-    const peers = group === 'core' ? corePeers : scalePeers;
-    const rounds = o.rounds ?? (group === 'core' ? z.coreRounds : z.scaleRounds);
     const key = cellKey({ size, keyed, partitions, clusterSize });
+    const avroHere = key === AVRO_CELL && (!o.peers || o.peers.has('module+avro'));
+    const base = group === 'core' ? corePeers : scalePeers;
+    const peers: PeerName[] = avroHere
+      ? base.flatMap((p) => (p === 'module' ? [p, 'module+avro' as const] : [p]))
+      : base;
+    const rounds = o.rounds ?? (group === 'core' ? z.coreRounds : z.scaleRounds);
     if (!o.clusterSizes.includes(clusterSize) || peers.length === 0) return;
     if (o.cells && !o.cells.test(key)) return;
     cells.push({ key, group, size, keyed, partitions, clusterSize, rounds, peers });
@@ -442,6 +461,8 @@ export function estimateSeconds(plan: readonly CellSpec[], o: PlanOptions): numb
     else if (c.rate) s += c.records / c.rate + 4 + topic;
     else s += (c.warmupMs + c.windowMs) / 1000 + start + topic + drain;
   }
+  // The Avro runs' schema registry starts in about 15 s.
+  if (plan.some((c) => c.peer === 'module+avro')) s += 15;
   if (!o.external) {
     for (const size of new Set(plan.filter((c) => c.workload !== 'W5').map((c) => c.clusterSize))) {
       s += (size === 1 ? 8 : 30) + z.brokerWarmupMs / 1000 + 3;

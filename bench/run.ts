@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { KafkaCluster, parseBrokers, repoRoot } from '../tools/kafka/harness.js';
+import { SchemaRegistryServer } from '../tools/registry/harness.js';
 import { runJavaPeer } from './peers/java.js';
 import { moduleEntry } from './peers/module.js';
 import {
@@ -155,7 +156,12 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** What is running right now, so a signal can stop it. */
-const live: { child?: ChildProcess; cluster?: KafkaCluster; paused: boolean } = { paused: false };
+const live: {
+  child?: ChildProcess;
+  cluster?: KafkaCluster;
+  registry?: SchemaRegistryServer;
+  paused: boolean;
+} = { paused: false };
 
 function resumeBroker(): void {
   if (live.paused && live.cluster) {
@@ -594,6 +600,29 @@ function minutes(s: number): string {
   return `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
 }
 
+/**
+ * The schema registry of the `module+avro` runs: SCHEMA_REGISTRY_URL, else a local Apicurio
+ * Registry started for the run (tools/registry; needs a Java 21+). Undefined when the plan has
+ * no such run, or when none can start (those runs are then skipped, with the reason).
+ */
+async function registryFor(plan: readonly CellSpec[]): Promise<string | undefined> {
+  if (!plan.some((s) => s.peer === 'module+avro')) return undefined;
+  const given = process.env.SCHEMA_REGISTRY_URL?.trim();
+  if (given) {
+    console.log(`bench: using SCHEMA_REGISTRY_URL=${given} for the Avro runs`);
+    return given;
+  }
+  try {
+    console.log('bench: starting a local schema registry for the Avro runs…');
+    live.registry = await SchemaRegistryServer.start();
+    console.log(`bench: schema registry up at ${live.registry.url}`);
+    return live.registry.url;
+  } catch (error) {
+    console.log(`bench: no schema registry, the Avro runs are skipped: ${describeError(error)}`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const root = repoRoot();
@@ -690,6 +719,8 @@ async function main(): Promise<void> {
       save();
     }
   };
+  const registryUrl = await registryFor(plan);
+  for (const s of plan) if (s.peer === 'module+avro') s.registryUrl = registryUrl;
   try {
     await runAll(
       plan.filter((s) => s.workload === 'W5'),
@@ -737,6 +768,8 @@ async function main(): Promise<void> {
     }
   } finally {
     save();
+    await live.registry?.stop().catch(() => undefined);
+    live.registry = undefined;
   }
   const chartFile = chartFileFor(mdFile);
   writeFileSync(chartFile, renderChart(record));
@@ -759,6 +792,7 @@ async function stopOnSignal(signal: NodeJS.Signals): Promise<void> {
   live.child?.kill('SIGKILL');
   resumeBroker();
   await live.cluster?.stop({ timeoutMs: 5000 }).catch(() => undefined);
+  await live.registry?.stop().catch(() => undefined);
   process.exit(130);
 }
 process.on('SIGINT', (s) => void stopOnSignal(s));
@@ -771,6 +805,7 @@ main().then(
     live.child?.kill('SIGKILL');
     resumeBroker();
     await live.cluster?.stop({ timeoutMs: 5000 }).catch(() => undefined);
+    await live.registry?.stop().catch(() => undefined);
     process.exit(1);
   },
 );

@@ -48,6 +48,7 @@ async function openDriver(spec: CellSpec): Promise<Driver> {
   switch (spec.peer) {
     case 'module':
     case 'module@before':
+    case 'module+avro':
       return (await import('./peers/module.js')).openModule(spec);
     case 'kafkajs':
       return (await import('./peers/kafkajs.js')).openKafkajs(spec);

@@ -10,6 +10,7 @@ import type * as Lib from '../../lib/index.js';
 import type { KafkaProducerModuleOptions, ProducerSettings } from '../../lib/index.js';
 import { prepareCodec } from '../support/codecs.js';
 import { PayloadFactory, type BenchFields } from '../support/payload.js';
+import { AVRO_SCHEMA } from '../support/schemas.js';
 import type { CellSpec, ModuleTuning } from '../support/types.js';
 import { CLIENT_ID, SkipCell, type Driver } from './driver.js';
 
@@ -52,9 +53,11 @@ export function eventClass(
   lib: ModuleLib,
   topic: string,
   keyed: boolean,
+  format: 'json' | 'avro' = 'json',
 ): new () => BenchEventBase {
   class BenchEvent extends BenchEventBase {}
-  lib.KafkaEvent(topic)(BenchEvent);
+  if (format === 'avro') lib.KafkaEvent(topic, { serializer: lib.avro(AVRO_SCHEMA) })(BenchEvent);
+  else lib.KafkaEvent(topic)(BenchEvent);
   if (keyed) lib.KeyedBy('id')(BenchEvent);
   return BenchEvent;
 }
@@ -84,6 +87,11 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
     reliability: spec.shape.acks === -1 ? 'all' : 'leader',
     producer: producerSettings(spec),
   };
+  const format = spec.peer === 'module+avro' ? 'avro' : 'json';
+  if (format === 'avro') {
+    if (!spec.registryUrl) throw new SkipCell('no schema registry (needs a Java 21+ to start one)');
+    options.schemaRegistry = { url: spec.registryUrl };
+  }
 
   @Module({ imports: [lib.KafkaProducerModule.forRoot(options)] })
   class BenchAppModule {}
@@ -102,7 +110,7 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
     throw error;
   }
   const producer = app.get(lib.ProducerService);
-  const Event = eventClass(lib, spec.topic, spec.shape.keyed);
+  const Event = eventClass(lib, spec.topic, spec.shape.keyed, format);
   const factory = new PayloadFactory(spec.shape.size);
   const make = (i: number) => Object.assign(new Event(), factory.fields(i));
   return {

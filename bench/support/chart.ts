@@ -9,6 +9,7 @@ import type { PeerName } from './types.js';
 export const PEER_COLORS: Record<PeerName, string> = {
   module: '#1f5fbf',
   'module@before': '#8fb3e8',
+  'module+avro': '#5c3fbf',
   kafkajs: '#e8801a',
   platformatic: '#2f9e44',
   'client-kafka': '#8c564b',
@@ -19,6 +20,7 @@ export const PEER_COLORS: Record<PeerName, string> = {
 export const PEER_ORDER: readonly PeerName[] = [
   'module',
   'module@before',
+  'module+avro',
   'kafkajs',
   'platformatic',
   'client-kafka',

@@ -5,10 +5,11 @@
  * measured in the same rounds as `module` for before/after figures.
  */
 export type PeerName =
-  'module' | 'module@before' | 'kafkajs' | 'client-kafka' | 'platformatic' | 'java';
+  'module' | 'module@before' | 'module+avro' | 'kafkajs' | 'client-kafka' | 'platformatic' | 'java';
 export const PEER_NAMES: readonly PeerName[] = [
   'module',
   'module@before',
+  'module+avro',
   'kafkajs',
   'client-kafka',
   'platformatic',
@@ -83,6 +84,8 @@ export interface CellSpec {
   latency?: boolean;
   /** module / module@before: the folder whose build is loaded (undefined: this checkout). */
   moduleDir?: string;
+  /** module+avro: the Confluent-compatible registry URL the Avro serializer registers with. */
+  registryUrl?: string;
   /** Java: at most this many records unacked (0 or undefined: bounded by buffer.memory only). */
   maxInFlight?: number;
   /** acks all without the idempotent producer. */
