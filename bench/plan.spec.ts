@@ -127,6 +127,33 @@ describe('buildPlan', () => {
     ).toEqual(['module 1']);
   });
 
+  it('runs W6 as one transaction of 100 at a time, module, kafkajs and Java rotated', () => {
+    const w6 = buildPlan(options({ workloads: new Set(['W6']) }));
+    expect(w6.map((s) => `${s.round}:${s.peer}`)).toEqual([
+      '1:module',
+      '1:kafkajs',
+      '1:java',
+      '2:kafkajs',
+      '2:java',
+      '2:module',
+      '3:java',
+      '3:module',
+      '3:kafkajs',
+    ]);
+    expect(
+      w6.every(
+        (s) =>
+          s.transactional &&
+          s.mode === 'batch' &&
+          s.batch === 100 &&
+          s.concurrency === 1 &&
+          s.clusterSize === 1 &&
+          s.shape.size === 1024 &&
+          s.cell === 'tx-1KiB-1b-6p-keyless',
+      ),
+    ).toBe(true);
+  });
+
   it('estimates the full run at 35-38 minutes on this machine, the quick one far less', () => {
     const full = estimateSeconds(buildPlan(options()), options());
     expect(full / 60).toBeGreaterThan(25);

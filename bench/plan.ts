@@ -8,7 +8,11 @@ import type {
 } from './support/types.js';
 
 /** Workloads of a run when `--only` does not say: W4 (the tuning sweep) only on request. */
-export const DEFAULT_WORKLOADS: readonly Workload[] = ['W1', 'W2', 'W3', 'W5'];
+export const DEFAULT_WORKLOADS: readonly Workload[] = ['W1', 'W2', 'W3', 'W5', 'W6'];
+
+/** W6: records per transaction, and the peers it compares (issue 14). */
+export const TX_RECORDS = 100;
+export const TX_CELL = 'tx-1KiB-1b-6p-keyless';
 
 export interface PlanOptions {
   quick: boolean;
@@ -414,6 +418,33 @@ export function buildPlan(o: PlanOptions): CellSpec[] {
           moduleDir: o.moduleDir,
           label: `module send() ×${w3.concurrency} callers, not awaited, bufferMemory=${w3.bufferMemory >> 20}MiB maxBlockMs=${w3.maxBlockMs}`,
         });
+      }
+    }
+
+    if (want('W6')) {
+      // One transaction of TX_RECORDS records at a time, committed before the next, 1 KiB.
+      const peers = (['module', 'kafkajs', 'java'] as PeerName[]).filter(wantPeer);
+      for (let round = 1; round <= (o.rounds ?? z.coreRounds); round++) {
+        for (const peer of rotate(peers, round)) {
+          push({
+            ...base(kib),
+            workload: 'W6',
+            peer,
+            mode: 'batch',
+            concurrency: 1,
+            batch: TX_RECORDS,
+            tuning: peer === 'kafkajs' ? {} : w1Tuning,
+            cell: TX_CELL,
+            round,
+            transactional: true,
+            moduleDir: moduleDirOf(peer),
+            label: {
+              module: `module transaction() of ${TX_RECORDS} (sendMany), one at a time`,
+              kafkajs: `kafkajs transaction() + send of ${TX_RECORDS}, commit, one at a time`,
+              java: `Java begin + ${TX_RECORDS} send() + commitTransaction, one at a time`,
+            }[peer as 'module' | 'kafkajs' | 'java'],
+          });
+        }
       }
     }
 

@@ -25,6 +25,7 @@ import {
 import { chartFileFor, renderChart, renderMarkdown, type RunRecord } from './report.js';
 import { machineInfo, versions } from './support/machine.js';
 import { describeError, sleep } from './support/meter.js';
+import { verifyCount } from './support/verify.js';
 import { processCpuSeconds, totalCpuSeconds } from './support/procstat.js';
 import { Progress } from './support/progress.js';
 import {
@@ -64,7 +65,7 @@ interface Args {
 
 const HELP = `npm run bench -- [options]
   --quick                 smoke run of every path (~4 min): short windows, few cells
-  --only=W1,W2,W3,W4,W5   workloads (default W1,W2,W3,W5; W4 is the module's tuning sweep)
+  --only=W1,…,W6          workloads (default W1,W2,W3,W5,W6; W4 is the module's tuning sweep)
   --peers=a,b             peers: ${PEER_NAMES.join(', ')}
   --cells=REGEX           W1 cells whose key matches, e.g. '100B-1b-(6|64)p-keyless'
   --brokers=1,3           cluster sizes to run (default 1,3)
@@ -437,7 +438,10 @@ async function runOne(
       result = await run;
     }
     const windowed =
-      spec.workload === 'W1' || spec.workload === 'W4' || (spec.workload === 'W2' && !spec.rate);
+      spec.workload === 'W1' ||
+      spec.workload === 'W4' ||
+      spec.workload === 'W6' ||
+      (spec.workload === 'W2' && !spec.rate);
     if (windowed && result.status === 'ok') {
       const { start, end } = samples;
       if (start?.client === undefined || end?.client === undefined) {
@@ -459,14 +463,10 @@ async function runOne(
       result.brokerRecords = (await brokerRecordCount(admin, spec.topic)) - touched;
       // Exact only when every send settled, each one acked.
       const strict = result.errors === 0 && !result.pendingAtEnd && spec.workload !== 'W3';
-      if (strict && result.brokerRecords !== result.ackedTotal && result.status === 'ok') {
+      const problem = strict ? verifyCount(spec, result.brokerRecords, result.ackedTotal) : '';
+      if (problem && result.status === 'ok') {
         result.status = 'failed';
-        result.note = [
-          result.note,
-          `verification failed: the broker holds ${result.brokerRecords} records, the peer acked ${result.ackedTotal}`,
-        ]
-          .filter(Boolean)
-          .join('; ');
+        result.note = [result.note, `verification failed: ${problem}`].filter(Boolean).join('; ');
       }
     }
   } catch (error) {

@@ -78,6 +78,19 @@ export function producerSettings(spec: CellSpec): ProducerSettings {
   return settings;
 }
 
+/** The part of a transaction's handle a W6 run uses. */
+interface BenchTransaction {
+  sendMany(events: object[]): Promise<unknown>;
+}
+type TransactionFn = (work: (tx: BenchTransaction) => Promise<unknown>) => Promise<unknown>;
+
+/** `producer.transaction`, bound; a SkipCell for a build that has none (an older one). */
+function transactionOf(producer: object): TransactionFn {
+  const fn = (producer as { transaction?: TransactionFn }).transaction;
+  if (typeof fn !== 'function') throw new SkipCell('this build has no producer.transaction()');
+  return fn.bind(producer);
+}
+
 export async function openModule(spec: CellSpec): Promise<Driver> {
   const codecProblem = await prepareCodec(spec.shape.compression);
   if (codecProblem) throw new SkipCell(codecProblem);
@@ -87,6 +100,10 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
     reliability: spec.shape.acks === -1 ? 'all' : 'leader',
     producer: producerSettings(spec),
   };
+  if (spec.transactional) {
+    // Cast: the option is checked by the build that runs (an older one has none and skips).
+    (options as { transactionalIdPrefix?: string }).transactionalIdPrefix = `bench-${spec.topic}`;
+  }
   const format = spec.peer === 'module+avro' ? 'avro' : 'json';
   if (format === 'avro') {
     if (!spec.registryUrl) throw new SkipCell('no schema registry (needs a Java 21+ to start one)');
@@ -110,6 +127,13 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
     throw error;
   }
   const producer = app.get(lib.ProducerService);
+  let transaction: TransactionFn | undefined;
+  try {
+    transaction = spec.transactional ? transactionOf(producer) : undefined;
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const Event = eventClass(lib, spec.topic, spec.shape.keyed, format);
   const factory = new PayloadFactory(spec.shape.size);
   const make = (i: number) => Object.assign(new Event(), factory.fields(i));
@@ -120,7 +144,8 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
     async sendBatch(from, count) {
       const events = new Array<BenchEventBase>(count);
       for (let j = 0; j < count; j++) events[j] = make(from + j);
-      await producer.sendMany(events);
+      if (transaction) await transaction((tx) => tx.sendMany(events));
+      else await producer.sendMany(events);
     },
     async close() {
       await app.close();

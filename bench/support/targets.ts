@@ -1,9 +1,9 @@
-import { AVRO_CELL, cellKey } from '../plan.js';
+import { AVRO_CELL, cellKey, TX_CELL } from '../plan.js';
 import { find, type PeerAggregate } from './aggregate.js';
 import { ratio } from './stats.js';
 import type { CellResult, PeerName } from './types.js';
 
-/** The targets of issues 13 and 15, evaluated on one run's medians. */
+/** The targets of issues 13, 14 and 15, evaluated on one run's medians. */
 export type Verdict = 'met' | 'not met' | 'not measured';
 
 /** One comparison of a target: a value against its limit. */
@@ -72,6 +72,7 @@ export function evaluateTargets(
   w1: readonly PeerAggregate[],
   w2: readonly PeerAggregate[],
   results: readonly CellResult[],
+  w6: readonly PeerAggregate[] = [],
 ): TargetRow[] {
   const rows: TargetRow[] = [];
   const core = coreCells();
@@ -149,6 +150,17 @@ export function evaluateTargets(
         scope: `${AVRO_CELL}: module+avro ÷ module`,
         value: ratio(rate(AVRO_CELL, 'module+avro'), rate(AVRO_CELL, 'module')),
         limit: 0.9,
+        kind: 'min',
+      },
+    ]),
+  );
+
+  rows.push(
+    row('transactions: module ≥ 1.0× raw kafkajs records/s (W6, 100 per transaction; issue 14)', [
+      {
+        scope: `${TX_CELL}: module ÷ kafkajs`,
+        value: ratio(find(w6, TX_CELL, 'module')?.rate, find(w6, TX_CELL, 'kafkajs')?.rate),
+        limit: 1,
         kind: 'min',
       },
     ]),

@@ -15,7 +15,7 @@ export const PEER_NAMES: readonly PeerName[] = [
   'platformatic',
   'java',
 ];
-export type Workload = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
+export type Workload = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
 export type Acks = 1 | -1;
 export type Codec = 'none' | 'lz4';
 
@@ -84,6 +84,11 @@ export interface CellSpec {
   latency?: boolean;
   /** module / module@before: the folder whose build is loaded (undefined: this checkout). */
   moduleDir?: string;
+  /**
+   * W6: each `sendBatch` of `batch` records is one transaction, committed before the next
+   * (the peer's transactional API; Java: begin, send, commit).
+   */
+  transactional?: boolean;
   /** module+avro: the Confluent-compatible registry URL the Avro serializer registers with. */
   registryUrl?: string;
   /** Java: at most this many records unacked (0 or undefined: bounded by buffer.memory only). */
