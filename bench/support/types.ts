@@ -5,12 +5,19 @@
  * measured in the same rounds as `module` for before/after figures.
  */
 export type PeerName =
-  'module' | 'module@before' | 'kafkajs' | 'client-kafka' | 'platformatic' | 'java';
+  | 'module'
+  | 'module@before'
+  | 'kafkajs'
+  | 'client-kafka'
+  | 'client-proxy'
+  | 'platformatic'
+  | 'java';
 export const PEER_NAMES: readonly PeerName[] = [
   'module',
   'module@before',
   'kafkajs',
   'client-kafka',
+  'client-proxy',
   'platformatic',
   'java',
 ];
