@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { KafkaRequestSerializer } from '@nestjs/microservices/serializers/kafka-request.serializer.js';
+import { InvalidMessageException } from '@nestjs/microservices/errors/invalid-message.exception.js';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { NotSupportedError } from './errors/not-supported.error.js';
 import { InvalidPartitionError } from './errors/invalid-partition.error.js';
@@ -92,6 +93,10 @@ describe('KafkaProducerClientProxy (over the testing kit)', () => {
     expect(reports).toHaveLength(3);
     expect(recorder.history(TOPIC).map((r) => r.value)).toEqual([1, 2, 'x']);
     expect(await lastValueFrom(proxy.emitBatch(TOPIC, { messages: [] }))).toEqual([]);
+    const missing = undefined as unknown as { messages: unknown[] };
+    await expect(lastValueFrom(proxy.emitBatch(TOPIC, missing))).rejects.toBeInstanceOf(
+      InvalidMessageException,
+    );
   });
 
   it('send() and subscribeToResponseOf() throw NotSupportedError; unwrap() is the producer', () => {

@@ -1,6 +1,7 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { KafkaRequestSerializer } from '@nestjs/microservices/serializers/kafka-request.serializer.js';
-import { Observable } from 'rxjs';
+import { InvalidMessageException } from '@nestjs/microservices/errors/invalid-message.exception.js';
+import { Observable, throwError } from 'rxjs';
 import { NotSupportedError } from './errors/not-supported.error.js';
 import type { DeliveryReport } from './interfaces/delivery-report.interface.js';
 import type { RawRecord } from './interfaces/send-options.interface.js';
@@ -69,11 +70,17 @@ export class KafkaProducerClientProxy extends ClientProxy {
     throw new NotSupportedError('subscribeToResponseOf', REQUEST_REPLY);
   }
 
-  /** Sends `data.messages` to the pattern's topic in one call, in order; see the class comment. */
+  /**
+   * Sends `data.messages` to the pattern's topic in one call, in order; see the class comment.
+   * A missing pattern or data errors with Nest's `InvalidMessageException`, as ClientKafka's.
+   */
   emitBatch<TInput = unknown>(
     pattern: unknown,
     data: { messages: readonly TInput[] },
   ): Observable<DeliveryReport[]> {
+    if (pattern === undefined || pattern === null || data === undefined || data === null) {
+      return throwError(() => new InvalidMessageException());
+    }
     const topic = this.normalizePattern(pattern as string);
     return this.hot(() => this.dispatch(topic, data.messages));
   }
