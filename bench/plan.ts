@@ -153,6 +153,14 @@ export const PEERS: Record<PeerName, PeerDef> = {
     tuning: {},
     label: `ClientKafka emit() ×${CALLERS} callers`,
   },
+  'client-proxy': {
+    peer: 'client-proxy',
+    mode: 'send',
+    concurrency: CALLERS,
+    batch: 1,
+    tuning: w1Tuning,
+    label: `KafkaProducerClientProxy emit() ×${CALLERS} callers`,
+  },
   java: {
     peer: 'java',
     mode: 'send',
@@ -213,7 +221,7 @@ export function matrixCells(o: PlanOptions): MatrixCell[] {
     o.peers ? allowed.filter((p) => o.peers!.has(p)) : defaults;
   const corePeers = pick(
     ['module', ...before, 'kafkajs', 'platformatic', 'java'],
-    ['module', ...before, 'kafkajs', 'platformatic', 'client-kafka', 'java'],
+    ['module', ...before, 'kafkajs', 'platformatic', 'client-kafka', 'client-proxy', 'java'],
   );
   const scalePeers = pick(['module', ...before, 'java'], ['module', ...before, 'java']);
   const cells: MatrixCell[] = [];

@@ -54,6 +54,8 @@ async function openDriver(spec: CellSpec): Promise<Driver> {
       return (await import('./peers/kafkajs.js')).openKafkajs(spec);
     case 'client-kafka':
       return (await import('./peers/client-kafka.js')).openClientKafka(spec);
+    case 'client-proxy':
+      return (await import('./peers/client-proxy.js')).openClientProxy(spec);
     case 'platformatic':
       return (await import('./peers/platformatic.js')).openPlatformatic(spec);
     default:

@@ -13,6 +13,7 @@ export const PEER_COLORS: Record<PeerName, string> = {
   kafkajs: '#e8801a',
   platformatic: '#2f9e44',
   'client-kafka': '#8c564b',
+  'client-proxy': '#17becf',
   java: '#c92a2a',
 };
 
@@ -24,6 +25,7 @@ export const PEER_ORDER: readonly PeerName[] = [
   'kafkajs',
   'platformatic',
   'client-kafka',
+  'client-proxy',
   'java',
 ];
 

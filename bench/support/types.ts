@@ -5,13 +5,21 @@
  * measured in the same rounds as `module` for before/after figures.
  */
 export type PeerName =
-  'module' | 'module@before' | 'module+avro' | 'kafkajs' | 'client-kafka' | 'platformatic' | 'java';
+  | 'module'
+  | 'module@before'
+  | 'module+avro'
+  | 'kafkajs'
+  | 'client-kafka'
+  | 'client-proxy'
+  | 'platformatic'
+  | 'java';
 export const PEER_NAMES: readonly PeerName[] = [
   'module',
   'module@before',
   'module+avro',
   'kafkajs',
   'client-kafka',
+  'client-proxy',
   'platformatic',
   'java',
 ];

@@ -44,7 +44,8 @@ export class RecordBatch {
     readonly bytes: Buffer,
     readonly count: number,
     private readonly codec: CompressionTypes,
-    private readonly firstTimestamp: number,
+    /** The earliest CreateTime of its records (the timestamp deltas count from it). */
+    readonly firstTimestamp: number,
     private readonly maxTimestamp: number,
   ) {}
 
