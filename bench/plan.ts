@@ -172,10 +172,12 @@ export const PEERS: Record<PeerName, PeerDef> = {
 };
 
 /**
- * The cell where the module's Avro serializer runs beside its JSON one (issue 15: Avro ≥ 0.9×
- * JSON at 100 B, C=1024, acks all, in the same run).
+ * The cell where, by default, the module's Avro serializer runs beside its JSON one (issue 15:
+ * Avro ≥ 0.9× JSON at 100 B, C=1024, acks all, in the same run), and Nest's ClientKafka beside
+ * the module's ClientProxy drop-in (issue 17: ≥ 10×).
  */
 export const AVRO_CELL = '100B-1b-6p-keyless';
+export const PROXY_CELL = AVRO_CELL;
 
 /** One cell of the W1 matrix: every peer of it runs once per round on a fresh topic. */
 export interface MatrixCell {
@@ -212,7 +214,8 @@ export function shapeLabel(s: RecordShape): string {
  * The W1 matrix. Core cells (every peer, 3 rounds): 100 B and 1 KiB × 1 and 3 brokers × 6 and
  * 64 partitions, keyless. Scaling cells (module and Java, 2 rounds): 256 partitions keyless and
  * keyed at 6 and 256 partitions, 100 B, on 1 and 3 brokers. The module with an Avro value
- * (`module+avro`) runs beside the module in AVRO_CELL, when it runs there.
+ * (`module+avro`) runs beside the module in AVRO_CELL, and ClientKafka and the ClientProxy
+ * drop-in in PROXY_CELL, by default or when --peers names them.
  */
 export function matrixCells(o: PlanOptions): MatrixCell[] {
   const z = sizing(o.quick);
@@ -235,9 +238,15 @@ export function matrixCells(o: PlanOptions): MatrixCell[] {
     const key = cellKey({ size, keyed, partitions, clusterSize });
     const avroHere = key === AVRO_CELL && (!o.peers || o.peers.has('module+avro'));
     const base = group === 'core' ? corePeers : scalePeers;
-    const peers: PeerName[] = avroHere
+    let peers: PeerName[] = avroHere
       ? base.flatMap((p) => (p === 'module' ? [p, 'module+avro' as const] : [p]))
       : base;
+    if (key === PROXY_CELL && !o.peers) {
+      // Opt-in elsewhere (ClientKafka sends a record per request: slow, and no new figure).
+      peers = peers.flatMap((p) =>
+        p === 'java' ? ['client-kafka' as const, 'client-proxy' as const, p] : [p],
+      );
+    }
     const rounds = o.rounds ?? (group === 'core' ? z.coreRounds : z.scaleRounds);
     if (!o.clusterSizes.includes(clusterSize) || peers.length === 0) return;
     if (o.cells && !o.cells.test(key)) return;

@@ -458,7 +458,7 @@ export function renderMarkdown(run: RunRecord, jsonFile: string, chartFile: stri
       `${run.estimatedSeconds ? ` (estimated ${n1(run.estimatedSeconds / 60)})` : ''}. ` +
       `Raw numbers: \`bench/results/${basename(jsonFile)}\`. Only ratios within one run mean anything on this shared 2-core machine; bench/README.md says how each figure is taken.`,
     '',
-    '## Targets (issues 13, 14 and 15)',
+    '## Targets (issues 13 to 17)',
     '',
     'Computed from this run’s medians; a target is met only when every check of it was measured and passed.',
     '',

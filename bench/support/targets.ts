@@ -1,9 +1,9 @@
-import { AVRO_CELL, cellKey, TX_CELL } from '../plan.js';
+import { AVRO_CELL, cellKey, PROXY_CELL, TX_CELL } from '../plan.js';
 import { find, type PeerAggregate } from './aggregate.js';
 import { ratio } from './stats.js';
 import type { CellResult, PeerName } from './types.js';
 
-/** The targets of issues 13, 14 and 15, evaluated on one run's medians. */
+/** The targets of issues 13 to 17, evaluated on one run's medians. */
 export type Verdict = 'met' | 'not met' | 'not measured';
 
 /** One comparison of a target: a value against its limit. */
@@ -150,6 +150,17 @@ export function evaluateTargets(
         scope: `${AVRO_CELL}: module+avro ÷ module`,
         value: ratio(rate(AVRO_CELL, 'module+avro'), rate(AVRO_CELL, 'module')),
         limit: 0.9,
+        kind: 'min',
+      },
+    ]),
+  );
+
+  rows.push(
+    row('ClientProxy drop-in ≥ 10× Nest ClientKafka records/s (emit, C=1024; issue 17)', [
+      {
+        scope: `${PROXY_CELL}: client-proxy ÷ client-kafka`,
+        value: ratio(rate(PROXY_CELL, 'client-proxy'), rate(PROXY_CELL, 'client-kafka')),
+        limit: 10,
         kind: 'min',
       },
     ]),
