@@ -8,6 +8,8 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
+  // .ci/node-lts keeps another Node and a copy of better-sqlite3 there.
+  modulePathIgnorePatterns: ['<rootDir>/.node/'],
 };
 
 /** @type {import('jest').Config} */
@@ -22,6 +24,7 @@ export default {
         '<rootDir>/lib/**/*.spec.ts',
         '<rootDir>/tools/**/*.spec.ts',
         '<rootDir>/bench/**/*.spec.ts',
+        '<rootDir>/sample/**/*.spec.ts',
       ],
     },
     {

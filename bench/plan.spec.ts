@@ -38,7 +38,18 @@ describe('the W1 matrix', () => {
       'module+tracing',
     ]);
     expect(core.every((c) => c.rounds === 3 && !c.keyed)).toBe(true);
-    expect(core[0].peers).toEqual(['module', 'kafkajs', 'platformatic', 'java']);
+    expect(core[0].key).toBe('100B-1b-6p-keyless');
+    expect(core[0].peers).toEqual([
+      'module',
+      'module+avro',
+      'kafkajs',
+      'platformatic',
+      'client-kafka',
+      'client-proxy',
+      'java',
+    ]);
+    const plain = core.slice(1).filter((c) => c.key !== '100B-1b-64p-keyless');
+    expect(plain.every((c) => c.peers.join() === 'module,kafkajs,platformatic,java')).toBe(true);
     const scale = cells.filter((c) => c.group === 'scale');
     expect(scale.map((c) => c.key)).toEqual([
       '100B-1b-256p-keyless',
@@ -53,13 +64,17 @@ describe('the W1 matrix', () => {
 
   it('adds module@before next to module, and honours --peers, --cells and --rounds', () => {
     const before = matrixCells(options({ beforeDir: '/old' }));
-    expect(before[0].peers).toEqual(['module', 'module@before', 'kafkajs', 'platformatic', 'java']);
+    expect(before[2].peers).toEqual(['module', 'module@before', 'kafkajs', 'platformatic', 'java']);
     const some = matrixCells(
       options({ peers: new Set(['module', 'java']), cells: /^100B-1b-6p/, rounds: 4 }),
     );
     expect(some.map((c) => `${c.key} ${c.rounds} ${c.peers.join()}`)).toEqual([
       '100B-1b-6p-keyless 4 module,java',
       '100B-1b-6p-keyed 4 module,java',
+    ]);
+    const avro = matrixCells(options({ peers: new Set(['module', 'module+avro']) }));
+    expect(avro.filter((c) => c.peers.includes('module+avro')).map((c) => c.key)).toEqual([
+      '100B-1b-6p-keyless',
     ]);
   });
 });
@@ -72,20 +87,29 @@ describe('buildPlan', () => {
     const cell = w1.filter((s) => s.cell === '100B-1b-6p-keyless');
     expect(cell.map((s) => `${s.round}:${s.peer}`)).toEqual([
       '1:module',
+      '1:module+avro',
       '1:module@before',
       '1:kafkajs',
       '1:platformatic',
+      '1:client-kafka',
+      '1:client-proxy',
       '1:java',
+      '2:module+avro',
       '2:module@before',
       '2:kafkajs',
       '2:platformatic',
+      '2:client-kafka',
+      '2:client-proxy',
       '2:java',
       '2:module',
+      '3:module@before',
       '3:kafkajs',
       '3:platformatic',
+      '3:client-kafka',
+      '3:client-proxy',
       '3:java',
       '3:module',
-      '3:module@before',
+      '3:module+avro',
     ]);
     // Round 2 starts only after round 1 of every cell of the cluster.
     const firstRound2 = w1.findIndex((s) => s.round === 2);
@@ -126,10 +150,37 @@ describe('buildPlan', () => {
     ).toEqual(['module 1']);
   });
 
-  it('estimates the full run at 35-41 minutes on this machine (3 of them the observability cells), the quick one far less', () => {
+  it('runs W6 as one transaction of 100 at a time, module, kafkajs and Java rotated', () => {
+    const w6 = buildPlan(options({ workloads: new Set(['W6']) }));
+    expect(w6.map((s) => `${s.round}:${s.peer}`)).toEqual([
+      '1:module',
+      '1:kafkajs',
+      '1:java',
+      '2:kafkajs',
+      '2:java',
+      '2:module',
+      '3:java',
+      '3:module',
+      '3:kafkajs',
+    ]);
+    expect(
+      w6.every(
+        (s) =>
+          s.transactional &&
+          s.mode === 'batch' &&
+          s.batch === 100 &&
+          s.concurrency === 1 &&
+          s.clusterSize === 1 &&
+          s.shape.size === 1024 &&
+          s.cell === 'tx-1KiB-1b-6p-keyless',
+      ),
+    ).toBe(true);
+  });
+
+  it('estimates the full run at 35-48 minutes on this machine (3 of them the observability cells), the quick one far less', () => {
     const full = estimateSeconds(buildPlan(options()), options());
     expect(full / 60).toBeGreaterThan(25);
-    expect(full / 60).toBeLessThan(41);
+    expect(full / 60).toBeLessThan(48);
     const quick = estimateSeconds(buildPlan(options({ quick: true })), options({ quick: true }));
     expect(quick / 60).toBeLessThan(6);
   });

@@ -9,7 +9,11 @@ import type {
 } from './support/types.js';
 
 /** Workloads of a run when `--only` does not say: W4 (the tuning sweep) only on request. */
-export const DEFAULT_WORKLOADS: readonly Workload[] = ['W1', 'W2', 'W3', 'W5'];
+export const DEFAULT_WORKLOADS: readonly Workload[] = ['W1', 'W2', 'W3', 'W5', 'W6'];
+
+/** W6: records per transaction, and the peers it compares (issue 14). */
+export const TX_RECORDS = 100;
+export const TX_CELL = 'tx-1KiB-1b-6p-keyless';
 
 export interface PlanOptions {
   quick: boolean;
@@ -134,6 +138,14 @@ export const PEERS: Record<PeerName, PeerDef> = {
     tuning: w1Tuning,
     label: `module@before send() ×${CALLERS} callers`,
   },
+  'module+avro': {
+    peer: 'module+avro',
+    mode: 'send',
+    concurrency: CALLERS,
+    batch: 1,
+    tuning: w1Tuning,
+    label: `module send() ×${CALLERS} callers, Avro value (schema registry)`,
+  },
   kafkajs: {
     peer: 'kafkajs',
     mode: 'batch',
@@ -158,6 +170,14 @@ export const PEERS: Record<PeerName, PeerDef> = {
     tuning: {},
     label: `ClientKafka emit() ×${CALLERS} callers`,
   },
+  'client-proxy': {
+    peer: 'client-proxy',
+    mode: 'send',
+    concurrency: CALLERS,
+    batch: 1,
+    tuning: w1Tuning,
+    label: `KafkaProducerClientProxy emit() ×${CALLERS} callers`,
+  },
   java: {
     peer: 'java',
     mode: 'send',
@@ -167,6 +187,14 @@ export const PEERS: Record<PeerName, PeerDef> = {
     label: 'Java KafkaProducer (BenchProducer)',
   },
 };
+
+/**
+ * The cell where, by default, the module's Avro serializer runs beside its JSON one (issue 15:
+ * Avro ≥ 0.9× JSON at 100 B, C=1024, acks all, in the same run), and Nest's ClientKafka beside
+ * the module's ClientProxy drop-in (issue 17: ≥ 10×).
+ */
+export const AVRO_CELL = '100B-1b-6p-keyless';
+export const PROXY_CELL = AVRO_CELL;
 
 /** One cell of the W1 matrix: every peer of it runs once per round on a fresh topic. */
 export interface MatrixCell {
@@ -202,7 +230,9 @@ export function shapeLabel(s: RecordShape): string {
 /**
  * The W1 matrix. Core cells (every peer, 3 rounds): 100 B and 1 KiB × 1 and 3 brokers × 6 and
  * 64 partitions, keyless. Scaling cells (module and Java, 2 rounds): 256 partitions keyless and
- * keyed at 6 and 256 partitions, 100 B, on 1 and 3 brokers.
+ * keyed at 6 and 256 partitions, 100 B, on 1 and 3 brokers. The module with an Avro value
+ * (`module+avro`) runs beside the module in AVRO_CELL, and ClientKafka and the ClientProxy
+ * drop-in in PROXY_CELL, by default or when --peers names them.
  */
 export function matrixCells(o: PlanOptions): MatrixCell[] {
   const z = sizing(o.quick);
@@ -211,7 +241,7 @@ export function matrixCells(o: PlanOptions): MatrixCell[] {
     o.peers ? allowed.filter((p) => o.peers!.has(p)) : defaults;
   const corePeers = pick(
     ['module', ...before, 'kafkajs', 'platformatic', 'java'],
-    ['module', ...before, 'kafkajs', 'platformatic', 'client-kafka', 'java'],
+    ['module', ...before, 'kafkajs', 'platformatic', 'client-kafka', 'client-proxy', 'java'],
   );
   const scalePeers = pick(['module', ...before, 'java'], ['module', ...before, 'java']);
   const cells: MatrixCell[] = [];
@@ -222,7 +252,18 @@ export function matrixCells(o: PlanOptions): MatrixCell[] {
     partitions: number,
     clusterSize: number,
   ) => {
-    let peers = group === 'core' ? corePeers : scalePeers;
+    const key = cellKey({ size, keyed, partitions, clusterSize });
+    const avroHere = key === AVRO_CELL && (!o.peers || o.peers.has('module+avro'));
+    const base = group === 'core' ? corePeers : scalePeers;
+    let peers: PeerName[] = avroHere
+      ? base.flatMap((p) => (p === 'module' ? [p, 'module+avro' as const] : [p]))
+      : base;
+    if (key === PROXY_CELL && !o.peers) {
+      // Opt-in elsewhere (ClientKafka sends a record per request: slow, and no new figure).
+      peers = peers.flatMap((p) =>
+        p === 'java' ? ['client-kafka' as const, 'client-proxy' as const, p] : [p],
+      );
+    }
     const c = OBSERVABILITY_CELL;
     const here = size === c.size && keyed === c.keyed && partitions === c.partitions;
     if (!o.quick && group === 'core' && here && clusterSize === c.clusterSize) {
@@ -231,7 +272,6 @@ export function matrixCells(o: PlanOptions): MatrixCell[] {
       peers = [...peers, ...observedPeers.filter(asked)];
     }
     const rounds = o.rounds ?? (group === 'core' ? z.coreRounds : z.scaleRounds);
-    const key = cellKey({ size, keyed, partitions, clusterSize });
     if (!o.clusterSizes.includes(clusterSize) || peers.length === 0) return;
     if (o.cells && !o.cells.test(key)) return;
     cells.push({ key, group, size, keyed, partitions, clusterSize, rounds, peers });
@@ -426,6 +466,33 @@ export function buildPlan(o: PlanOptions): CellSpec[] {
       }
     }
 
+    if (want('W6')) {
+      // One transaction of TX_RECORDS records at a time, committed before the next, 1 KiB.
+      const peers = (['module', 'kafkajs', 'java'] as PeerName[]).filter(wantPeer);
+      for (let round = 1; round <= (o.rounds ?? z.coreRounds); round++) {
+        for (const peer of rotate(peers, round)) {
+          push({
+            ...base(kib),
+            workload: 'W6',
+            peer,
+            mode: 'batch',
+            concurrency: 1,
+            batch: TX_RECORDS,
+            tuning: peer === 'kafkajs' ? {} : w1Tuning,
+            cell: TX_CELL,
+            round,
+            transactional: true,
+            moduleDir: moduleDirOf(peer),
+            label: {
+              module: `module transaction() of ${TX_RECORDS} (sendMany), one at a time`,
+              kafkajs: `kafkajs transaction() + send of ${TX_RECORDS}, commit, one at a time`,
+              java: `Java begin + ${TX_RECORDS} send() + commitTransaction, one at a time`,
+            }[peer as 'module' | 'kafkajs' | 'java'],
+          });
+        }
+      }
+    }
+
     if (want('W4') && wantPeer('module')) {
       for (const lingerMs of z.w4.lingers) {
         for (const batchSize of z.w4.batchSizes) {
@@ -470,6 +537,8 @@ export function estimateSeconds(plan: readonly CellSpec[], o: PlanOptions): numb
     else if (c.rate) s += c.records / c.rate + 4 + topic;
     else s += (c.warmupMs + c.windowMs) / 1000 + start + topic + drain;
   }
+  // The Avro runs' schema registry starts in about 15 s.
+  if (plan.some((c) => c.peer === 'module+avro')) s += 15;
   if (!o.external) {
     for (const size of new Set(plan.filter((c) => c.workload !== 'W5').map((c) => c.clusterSize))) {
       s += (size === 1 ? 8 : 30) + z.brokerWarmupMs / 1000 + 3;

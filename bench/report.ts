@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cellTitle } from './plan.js';
+import { cellTitle, TX_RECORDS } from './plan.js';
 import { aggregate, find, type PeerAggregate } from './support/aggregate.js';
 import { PEER_ORDER, renderChartSvg } from './support/chart.js';
 import type { MachineInfo, Versions } from './support/machine.js';
@@ -70,8 +70,13 @@ function cellsOf(aggs: readonly PeerAggregate[]): string[] {
   return [...new Set(aggs.map((a) => a.cell))];
 }
 
-function targetsTable(run: RunRecord, w1: PeerAggregate[], w2: PeerAggregate[]): string {
-  const rows = evaluateTargets(w1, w2, run.cells).map((t) => {
+function targetsTable(
+  run: RunRecord,
+  w1: PeerAggregate[],
+  w2: PeerAggregate[],
+  w6: PeerAggregate[],
+): string {
+  const rows = evaluateTargets(w1, w2, run.cells, w6).map((t) => {
     const failing = t.checks.filter((c) => passes(c) === false);
     const missing = t.checks.filter((c) => c.value === undefined);
     const values = t.checks.filter((c) => c.value !== undefined).map((c) => c.value!);
@@ -274,6 +279,38 @@ function openLoopTable(run: RunRecord): string {
   );
 }
 
+function w6Table(w6: PeerAggregate[]): string {
+  if (w6.length === 0) return '_Not run._';
+  const rows = [...w6].sort(byPeer);
+  const m = rows.find((a) => a.peer === 'module');
+  return table(
+    [
+      'peer',
+      'rounds ok',
+      'records/s (median)',
+      'per-round min–max',
+      'commits/s',
+      'module ÷ this',
+      'per-round ratios',
+      'client CPU µs/record',
+      'broker CPU s / M records',
+      'note',
+    ],
+    rows.map((a) => [
+      a.label,
+      `${a.ok}/${a.planned}`,
+      n0(a.rate),
+      range([...a.rateByRound.values()], n0),
+      a.rate !== undefined ? n1(a.rate / TX_RECORDS) : '–',
+      a === m ? '' : ratio(m?.rate, a.rate),
+      a === m || !m ? '–' : range(roundRatios(m.rateByRound, a.rateByRound), n2),
+      n1(a.cpuUsPerRecord),
+      n2(a.brokerCpuPerMillion),
+      a.problems.join(' / '),
+    ]),
+  );
+}
+
 function w4Table(run: RunRecord): string {
   const w4 = aggregate(run.cells, 'W4');
   if (w4.length === 0) return '_Not run (`--only=W4`)._';
@@ -408,6 +445,7 @@ export function renderMarkdown(run: RunRecord, jsonFile: string, chartFile: stri
   const m = run.machine;
   const w1 = aggregate(run.cells, 'W1');
   const w2 = aggregate(run.cells, 'W2');
+  const w6 = aggregate(run.cells, 'W6');
   const failed = run.cells.filter((c) => c.status !== 'ok');
   const cellNames = cellsOf(w1).map((k) => {
     const a = w1.find((x) => x.cell === k)!;
@@ -420,11 +458,11 @@ export function renderMarkdown(run: RunRecord, jsonFile: string, chartFile: stri
       `${run.estimatedSeconds ? ` (estimated ${n1(run.estimatedSeconds / 60)})` : ''}. ` +
       `Raw numbers: \`bench/results/${basename(jsonFile)}\`. Only ratios within one run mean anything on this shared 2-core machine; bench/README.md says how each figure is taken.`,
     '',
-    '## Targets (issue 13)',
+    '## Targets (issues 13 to 17)',
     '',
     'Computed from this run’s medians; a target is met only when every check of it was measured and passed.',
     '',
-    targetsTable(run, w1, w2),
+    targetsTable(run, w1, w2, w6),
     '',
     '## Headline: module ÷ each peer, records/s',
     '',
@@ -464,6 +502,12 @@ export function renderMarkdown(run: RunRecord, jsonFile: string, chartFile: stri
     '## W4 tuning sweep (this module)',
     '',
     w4Table(run),
+    '',
+    '## W6 transactions',
+    '',
+    `1 KiB keyless, 6 partitions, 1 broker; one transaction of ${TX_RECORDS} records at a time, each committed before the next; a record counts when its transaction has committed. Medians over rounds (peers rotated).`,
+    '',
+    w6Table(w6),
     '',
     '## W5 per-event CPU of the decorator path (no network)',
     '',

@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { KafkaCluster, parseBrokers, repoRoot } from '../tools/kafka/harness.js';
+import { SchemaRegistryServer } from '../tools/registry/harness.js';
 import { runJavaPeer } from './peers/java.js';
 import { moduleEntry } from './peers/module.js';
 import {
@@ -24,6 +25,7 @@ import {
 import { chartFileFor, renderChart, renderMarkdown, type RunRecord } from './report.js';
 import { machineInfo, versions } from './support/machine.js';
 import { describeError, sleep } from './support/meter.js';
+import { verifyCount } from './support/verify.js';
 import { processCpuSeconds, totalCpuSeconds } from './support/procstat.js';
 import { Progress } from './support/progress.js';
 import {
@@ -63,7 +65,7 @@ interface Args {
 
 const HELP = `npm run bench -- [options]
   --quick                 smoke run of every path (~4 min): short windows, few cells
-  --only=W1,W2,W3,W4,W5   workloads (default W1,W2,W3,W5; W4 is the module's tuning sweep)
+  --only=W1,…,W6          workloads (default W1,W2,W3,W5,W6; W4 is the module's tuning sweep)
   --peers=a,b             peers: ${PEER_NAMES.join(', ')}
   --cells=REGEX           W1 cells whose key matches, e.g. '100B-1b-(6|64)p-keyless'
   --brokers=1,3           cluster sizes to run (default 1,3)
@@ -155,7 +157,12 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** What is running right now, so a signal can stop it. */
-const live: { child?: ChildProcess; cluster?: KafkaCluster; paused: boolean } = { paused: false };
+const live: {
+  child?: ChildProcess;
+  cluster?: KafkaCluster;
+  registry?: SchemaRegistryServer;
+  paused: boolean;
+} = { paused: false };
 
 function resumeBroker(): void {
   if (live.paused && live.cluster) {
@@ -431,7 +438,10 @@ async function runOne(
       result = await run;
     }
     const windowed =
-      spec.workload === 'W1' || spec.workload === 'W4' || (spec.workload === 'W2' && !spec.rate);
+      spec.workload === 'W1' ||
+      spec.workload === 'W4' ||
+      spec.workload === 'W6' ||
+      (spec.workload === 'W2' && !spec.rate);
     if (windowed && result.status === 'ok') {
       const { start, end } = samples;
       if (start?.client === undefined || end?.client === undefined) {
@@ -453,14 +463,10 @@ async function runOne(
       result.brokerRecords = (await brokerRecordCount(admin, spec.topic)) - touched;
       // Exact only when every send settled, each one acked.
       const strict = result.errors === 0 && !result.pendingAtEnd && spec.workload !== 'W3';
-      if (strict && result.brokerRecords !== result.ackedTotal && result.status === 'ok') {
+      const problem = strict ? verifyCount(spec, result.brokerRecords, result.ackedTotal) : '';
+      if (problem && result.status === 'ok') {
         result.status = 'failed';
-        result.note = [
-          result.note,
-          `verification failed: the broker holds ${result.brokerRecords} records, the peer acked ${result.ackedTotal}`,
-        ]
-          .filter(Boolean)
-          .join('; ');
+        result.note = [result.note, `verification failed: ${problem}`].filter(Boolean).join('; ');
       }
     }
   } catch (error) {
@@ -594,6 +600,29 @@ function minutes(s: number): string {
   return `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
 }
 
+/**
+ * The schema registry of the `module+avro` runs: SCHEMA_REGISTRY_URL, else a local Apicurio
+ * Registry started for the run (tools/registry; needs a Java 21+). Undefined when the plan has
+ * no such run, or when none can start (those runs are then skipped, with the reason).
+ */
+async function registryFor(plan: readonly CellSpec[]): Promise<string | undefined> {
+  if (!plan.some((s) => s.peer === 'module+avro')) return undefined;
+  const given = process.env.SCHEMA_REGISTRY_URL?.trim();
+  if (given) {
+    console.log(`bench: using SCHEMA_REGISTRY_URL=${given} for the Avro runs`);
+    return given;
+  }
+  try {
+    console.log('bench: starting a local schema registry for the Avro runs…');
+    live.registry = await SchemaRegistryServer.start();
+    console.log(`bench: schema registry up at ${live.registry.url}`);
+    return live.registry.url;
+  } catch (error) {
+    console.log(`bench: no schema registry, the Avro runs are skipped: ${describeError(error)}`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const root = repoRoot();
@@ -690,6 +719,8 @@ async function main(): Promise<void> {
       save();
     }
   };
+  const registryUrl = await registryFor(plan);
+  for (const s of plan) if (s.peer === 'module+avro') s.registryUrl = registryUrl;
   try {
     await runAll(
       plan.filter((s) => s.workload === 'W5'),
@@ -737,6 +768,8 @@ async function main(): Promise<void> {
     }
   } finally {
     save();
+    await live.registry?.stop().catch(() => undefined);
+    live.registry = undefined;
   }
   const chartFile = chartFileFor(mdFile);
   writeFileSync(chartFile, renderChart(record));
@@ -759,6 +792,7 @@ async function stopOnSignal(signal: NodeJS.Signals): Promise<void> {
   live.child?.kill('SIGKILL');
   resumeBroker();
   await live.cluster?.stop({ timeoutMs: 5000 }).catch(() => undefined);
+  await live.registry?.stop().catch(() => undefined);
   process.exit(130);
 }
 process.on('SIGINT', (s) => void stopOnSignal(s));
@@ -771,6 +805,7 @@ main().then(
     live.child?.kill('SIGKILL');
     resumeBroker();
     await live.cluster?.stop({ timeoutMs: 5000 }).catch(() => undefined);
+    await live.registry?.stop().catch(() => undefined);
     process.exit(1);
   },
 );

@@ -51,11 +51,14 @@ async function openDriver(spec: CellSpec): Promise<Driver> {
     case 'module-bare':
     case 'module+metrics':
     case 'module+tracing':
+    case 'module+avro':
       return (await import('./peers/module.js')).openModule(spec);
     case 'kafkajs':
       return (await import('./peers/kafkajs.js')).openKafkajs(spec);
     case 'client-kafka':
       return (await import('./peers/client-kafka.js')).openClientKafka(spec);
+    case 'client-proxy':
+      return (await import('./peers/client-proxy.js')).openClientProxy(spec);
     case 'platformatic':
       return (await import('./peers/platformatic.js')).openPlatformatic(spec);
     default:

@@ -14,6 +14,7 @@ export { InvalidEventError } from './errors/invalid-event.error.js';
 export { InvalidPartitionError } from './errors/invalid-partition.error.js';
 export { InvalidTopicError } from './errors/invalid-topic.error.js';
 export { KafkaProducerError } from './errors/kafka-producer.error.js';
+export { NotSupportedError } from './errors/not-supported.error.js';
 export { KeyDerivationError } from './errors/key-derivation.error.js';
 export { ProducerNotConnectedError } from './errors/producer-not-connected.error.js';
 export { RecordTooLargeError } from './errors/record-too-large.error.js';

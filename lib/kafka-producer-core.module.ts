@@ -5,7 +5,10 @@ import type {
   KafkaProducerModuleOptions,
   KafkaProducerOptionsFactory,
 } from './interfaces/kafka-producer-options.interface.js';
+import { ConfigurationError } from './errors/configuration.error.js';
 import { DEFAULT_PRODUCER_NAME } from './kafka-producer.constants.js';
+import type { TransportFactory } from './kafka-producer.factory.js';
+import { Messages } from './kafka-producer.messages.js';
 import {
   getOutboxToken,
   getProducerOptionsToken,
@@ -14,7 +17,8 @@ import {
 import { OutboxService } from './outbox/outbox.service.js';
 import { ProducerService } from './producer.service.js';
 
-function outboxProvider(name?: string): Provider {
+/** @internal The outbox service of producer `name`. */
+export function outboxProvider(name?: string): Provider {
   return {
     provide: getOutboxToken(name),
     useFactory: (producer: ProducerService) => new OutboxService(producer.outbox),
@@ -22,13 +26,50 @@ function outboxProvider(name?: string): Provider {
   };
 }
 
-function producerProvider(name?: string): Provider {
+/** @internal The producer of `name`, over `transport` (kafkajs unless the testing kit's). */
+export function producerProvider(name?: string, transport?: TransportFactory): Provider {
   return {
     provide: getProducerToken(name),
     useFactory: (options: KafkaProducerModuleOptions) =>
-      new ProducerService(options, name ?? DEFAULT_PRODUCER_NAME),
+      new ProducerService(options, name ?? DEFAULT_PRODUCER_NAME, transport),
     inject: [getProducerOptionsToken(name)],
   };
+}
+
+/**
+ * @internal The `clientProxy` option: a KafkaProducerClientProxy over the producer, loaded
+ * only when asked for (its module needs the optional @nestjs/microservices).
+ */
+export function clientProxyProviders(extras: KafkaProducerModuleExtras): Provider[] {
+  const token = extras.clientProxy;
+  if (token === undefined) return [];
+  return [
+    {
+      provide: token,
+      useFactory: async (producer: ProducerService) => {
+        let loaded: typeof import('./kafka-producer-client-proxy.js');
+        try {
+          loaded = await import('./kafka-producer-client-proxy.js');
+        } catch (error) {
+          throw new ConfigurationError(Messages.clientProxyNeedsMicroservices(String(error)));
+        }
+        return new loaded.KafkaProducerClientProxy(producer);
+      },
+      inject: [getProducerToken(extras.name)],
+    },
+  ];
+}
+
+/** @internal What a `forRoot` exports: the producer, its outbox, and the client proxy if any. */
+export function exportedTokens(
+  extras: KafkaProducerModuleExtras,
+): Array<string | symbol | Function> {
+  const tokens: Array<string | symbol | Function> = [
+    getProducerToken(extras.name),
+    getOutboxToken(extras.name),
+  ];
+  if (extras.clientProxy !== undefined) tokens.push(extras.clientProxy);
+  return tokens;
 }
 
 function asyncOptionsProviders(options: KafkaProducerModuleAsyncOptions): Provider[] {
@@ -54,7 +95,6 @@ function asyncOptionsProviders(options: KafkaProducerModuleAsyncOptions): Provid
 @Module({})
 export class KafkaProducerCoreModule {
   static forRoot(options: KafkaProducerModuleOptions & KafkaProducerModuleExtras): DynamicModule {
-    const token = getProducerToken(options.name);
     return {
       module: KafkaProducerCoreModule,
       global: options.isGlobal ?? false,
@@ -62,13 +102,13 @@ export class KafkaProducerCoreModule {
         { provide: getProducerOptionsToken(options.name), useValue: options },
         producerProvider(options.name),
         outboxProvider(options.name),
+        ...clientProxyProviders(options),
       ],
-      exports: [token, getOutboxToken(options.name)],
+      exports: exportedTokens(options),
     };
   }
 
   static forRootAsync(options: KafkaProducerModuleAsyncOptions): DynamicModule {
-    const token = getProducerToken(options.name);
     return {
       module: KafkaProducerCoreModule,
       global: options.isGlobal ?? false,
@@ -77,8 +117,9 @@ export class KafkaProducerCoreModule {
         ...asyncOptionsProviders(options),
         producerProvider(options.name),
         outboxProvider(options.name),
+        ...clientProxyProviders(options),
       ],
-      exports: [token, getOutboxToken(options.name)],
+      exports: exportedTokens(options),
     };
   }
 }

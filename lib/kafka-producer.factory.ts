@@ -12,10 +12,21 @@ import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-opt
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
 import { DEFAULT_PRODUCER_NAME, LOGGER_CONTEXT } from './kafka-producer.constants.js';
 import { Messages } from './kafka-producer.messages.js';
-import { describeOptions, resolveOptions } from './kafka-producer.options.js';
+import {
+  describeOptions,
+  resolveOptions,
+  type ResolvedProducerOptions,
+} from './kafka-producer.options.js';
 import { NO_OUTBOX, OutboxPlugin, type OutboxSource } from './outbox/outbox-plugin.js';
 import { unitOfWorkStaging } from './outbox/unit-of-work.js';
 import { KafkajsTransport } from './transport/kafkajs/kafkajs-transport.js';
+import type { Transport } from './transport/transport.interface.js';
+
+/** Makes a producer's transport from its resolved options (the testing kit's in-memory one). */
+export type TransportFactory = (options: ResolvedProducerOptions, logger: Logger) => Transport;
+
+const kafkajsTransport: TransportFactory = (options, logger) =>
+  new KafkajsTransport(options, logger);
 
 /** A ProducerListener as the engine's observer. */
 function listenerObserver(listener: ProducerListener): SendObserver {
@@ -36,13 +47,14 @@ export interface WiredProducer {
 }
 
 /**
- * Wires one producer: its options, the kafkajs transport, the engine, the `@Outboxed()`
- * staging, the listeners and the metrics recorder as observers, and the outbox (when
- * configured) as an engine plug-in.
+ * Wires one producer: its options, the kafkajs transport (or the one `transport` makes), the
+ * engine, the `@Outboxed()` staging, the listeners, the metrics recorder and the health
+ * tracker as observers, the tracer, and the outbox (when configured) as an engine plug-in.
  */
 export function createProducer(
   options: KafkaProducerModuleOptions,
   name: string = DEFAULT_PRODUCER_NAME,
+  transport: TransportFactory = kafkajsTransport,
 ): WiredProducer {
   const resolved = resolveOptions(options);
   const logger = new Logger(
@@ -79,7 +91,7 @@ export function createProducer(
   const engine = new ProducerEngine({
     options: resolved,
     logger,
-    transport: new KafkajsTransport(resolved, logger),
+    transport: transport(resolved, logger),
     staging: unitOfWorkStaging,
     observers,
     countingObservers: [recorder, tracker],

@@ -43,6 +43,8 @@ export const Messages = {
     `the principal is not authorized on the cluster (an idempotent producer needs WRITE on a topic or IDEMPOTENT_WRITE on the cluster): ${reason}`,
   tls: (broker: string | undefined, code: string, reason: string) =>
     `${code.startsWith('ERR_SSL_') ? 'TLS handshake' : 'TLS verification'} failed for broker ${broker ?? '(unknown)'} (${code}): ${tlsHint(code)}: ${reason}`,
+  clientProxyNeedsMicroservices: (reason: string) =>
+    `the clientProxy option needs the "@nestjs/microservices" package (npm install @nestjs/microservices@12): ${reason}`,
   sendFailed: (topic: string, reason: string, retriable: boolean) =>
     `sending to ${topic} failed (${retriable ? 'retriable' : 'fatal'}): ${reason}`,
   invalidReliability: (spec: string) =>

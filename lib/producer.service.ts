@@ -7,7 +7,7 @@ import type {
   RawSendOptions,
   SendOptions,
 } from './interfaces/send-options.interface.js';
-import { createProducer } from './kafka-producer.factory.js';
+import { createProducer, type TransportFactory } from './kafka-producer.factory.js';
 import { DEFAULT_PRODUCER_NAME } from './kafka-producer.constants.js';
 import type { OutboxSource } from './outbox/outbox-plugin.js';
 import type { OutboxStats } from './outbox/stores/outbox-store.interface.js';
@@ -34,13 +34,15 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     options: KafkaProducerModuleOptions,
     /** The producer's name (`'default'` for the one injected as `ProducerService`). */
     readonly name: string = DEFAULT_PRODUCER_NAME,
+    /** @internal The transport in place of kafkajs's (the testing kit's). Default kafkajs. */
+    transport?: TransportFactory,
   ) {
     ({
       engine: this.engine,
       outbox: this.outbox,
       metrics: this.readMetrics,
       health: this.readHealth,
-    } = createProducer(options, name));
+    } = createProducer(options, name, transport));
   }
 
   /**

@@ -25,6 +25,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The runner reads the CPU of this JVM and of the brokers from /proc when it sees the first
  * two lines. Arguments: topic size keys warmupMs windowMs maxInFlight valueText [k=v producer
  * properties…]; keys 0 means keyless, else key i is "k" + 8 digits of (i mod keys).
+ *
+ * With the property bench.transaction.records=N (taken out before the producer is made), it is
+ * transactional instead (transactional.id must be among the properties): initTransactions, then
+ * one transaction at a time of N sends, committed before the next (commitTransaction flushes);
+ * a record counts as acked when its transaction commits.
  */
 public class BenchProducer {
   private static double metric(KafkaProducer<byte[], byte[]> p, String group, String name) {
@@ -68,6 +73,8 @@ public class BenchProducer {
       int eq = args[i].indexOf('=');
       props.put(args[i].substring(0, eq), args[i].substring(eq + 1));
     }
+    Object txProp = props.remove("bench.transaction.records");
+    int txRecords = txProp == null ? 0 : Integer.parseInt(txProp.toString());
     props.put("key.serializer", ByteArraySerializer.class.getName());
     props.put("value.serializer", ByteArraySerializer.class.getName());
     byte[][] keyBytes = new byte[keys][];
@@ -92,6 +99,7 @@ public class BenchProducer {
     KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
     // Connect and fetch the topic's metadata before the clock starts, as the Node peers do.
     producer.partitionsFor(topic);
+    if (txRecords > 0) producer.initTransactions();
     final boolean[] stop = {false};
     Map<String, Double> marks = new HashMap<>();
     Thread clock =
@@ -123,15 +131,40 @@ public class BenchProducer {
     clock.start();
 
     long i = 0;
-    for (; ; i++) {
-      if ((i & 255) == 0) {
+    if (txRecords > 0) {
+      Callback txCallback =
+          (metadata, exception) -> {
+            if (exception != null) firstError.compareAndSet(null, exception.toString());
+          };
+      for (; ; ) {
         synchronized (stop) {
           if (stop[0]) break;
         }
+        producer.beginTransaction();
+        try {
+          for (int j = 0; j < txRecords; j++, i++) {
+            byte[] key = keys > 0 ? keyBytes[(int) (i % keys)] : null;
+            producer.send(new ProducerRecord<>(topic, key, value), txCallback);
+          }
+          producer.commitTransaction();
+          acked.addAndGet(txRecords);
+        } catch (Exception e) {
+          errors.addAndGet(txRecords);
+          firstError.compareAndSet(null, e.toString());
+          producer.abortTransaction();
+        }
       }
-      if (slots != null) slots.acquire();
-      byte[] key = keys > 0 ? keyBytes[(int) (i % keys)] : null;
-      producer.send(new ProducerRecord<>(topic, key, value), callback);
+    } else {
+      for (; ; i++) {
+        if ((i & 255) == 0) {
+          synchronized (stop) {
+            if (stop[0]) break;
+          }
+        }
+        if (slots != null) slots.acquire();
+        byte[] key = keys > 0 ? keyBytes[(int) (i % keys)] : null;
+        producer.send(new ProducerRecord<>(topic, key, value), callback);
+      }
     }
     clock.join();
     producer.flush();

@@ -22,6 +22,9 @@ export function javaProducerProps(brokers: readonly string[], spec: CellSpec): s
     `compression.type=${spec.shape.compression}`,
     'max.in.flight.requests.per.connection=5',
     `buffer.memory=${spec.tuning.bufferMemory ?? 33554432}`,
+    ...(spec.transactional
+      ? [`transactional.id=bench-java-${spec.topic}`, `bench.transaction.records=${spec.batch}`]
+      : []),
   ];
 }
 

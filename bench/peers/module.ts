@@ -11,6 +11,7 @@ import type { KafkaProducerModuleOptions, ProducerSettings } from '../../lib/ind
 import { observabilityOptions } from './observability.js';
 import { prepareCodec } from '../support/codecs.js';
 import { PayloadFactory, type BenchFields } from '../support/payload.js';
+import { AVRO_SCHEMA } from '../support/schemas.js';
 import type { CellSpec, ModuleTuning } from '../support/types.js';
 import { CLIENT_ID, SkipCell, type Driver } from './driver.js';
 
@@ -53,9 +54,11 @@ export function eventClass(
   lib: ModuleLib,
   topic: string,
   keyed: boolean,
+  format: 'json' | 'avro' = 'json',
 ): new () => BenchEventBase {
   class BenchEvent extends BenchEventBase {}
-  lib.KafkaEvent(topic)(BenchEvent);
+  if (format === 'avro') lib.KafkaEvent(topic, { serializer: lib.avro(AVRO_SCHEMA) })(BenchEvent);
+  else lib.KafkaEvent(topic)(BenchEvent);
   if (keyed) lib.KeyedBy('id')(BenchEvent);
   return BenchEvent;
 }
@@ -76,6 +79,19 @@ export function producerSettings(spec: CellSpec): ProducerSettings {
   return settings;
 }
 
+/** The part of a transaction's handle a W6 run uses. */
+interface BenchTransaction {
+  sendMany(events: object[]): Promise<unknown>;
+}
+type TransactionFn = (work: (tx: BenchTransaction) => Promise<unknown>) => Promise<unknown>;
+
+/** `producer.transaction`, bound; a SkipCell for a build that has none (an older one). */
+function transactionOf(producer: object): TransactionFn {
+  const fn = (producer as { transaction?: TransactionFn }).transaction;
+  if (typeof fn !== 'function') throw new SkipCell('this build has no producer.transaction()');
+  return fn.bind(producer);
+}
+
 export async function openModule(spec: CellSpec): Promise<Driver> {
   const codecProblem = await prepareCodec(spec.shape.compression);
   if (codecProblem) throw new SkipCell(codecProblem);
@@ -86,6 +102,15 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
     producer: producerSettings(spec),
     ...(await observabilityOptions(spec.tuning.observability)),
   };
+  if (spec.transactional) {
+    // Cast: the option is checked by the build that runs (an older one has none and skips).
+    (options as { transactionalIdPrefix?: string }).transactionalIdPrefix = `bench-${spec.topic}`;
+  }
+  const format = spec.peer === 'module+avro' ? 'avro' : 'json';
+  if (format === 'avro') {
+    if (!spec.registryUrl) throw new SkipCell('no schema registry (needs a Java 21+ to start one)');
+    options.schemaRegistry = { url: spec.registryUrl };
+  }
 
   @Module({ imports: [lib.KafkaProducerModule.forRoot(options)] })
   class BenchAppModule {}
@@ -104,7 +129,14 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
     throw error;
   }
   const producer = app.get(lib.ProducerService);
-  const Event = eventClass(lib, spec.topic, spec.shape.keyed);
+  let transaction: TransactionFn | undefined;
+  try {
+    transaction = spec.transactional ? transactionOf(producer) : undefined;
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const Event = eventClass(lib, spec.topic, spec.shape.keyed, format);
   const factory = new PayloadFactory(spec.shape.size);
   const make = (i: number) => Object.assign(new Event(), factory.fields(i));
   return {
@@ -114,7 +146,8 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
     async sendBatch(from, count) {
       const events = new Array<BenchEventBase>(count);
       for (let j = 0; j < count; j++) events[j] = make(from + j);
-      await producer.sendMany(events);
+      if (transaction) await transaction((tx) => tx.sendMany(events));
+      else await producer.sendMany(events);
     },
     async close() {
       await app.close();

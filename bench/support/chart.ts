@@ -12,9 +12,11 @@ export const PEER_COLORS: Record<PeerName, string> = {
   'module-bare': '#5c7cab',
   'module+metrics': '#3b8fd9',
   'module+tracing': '#7048e8',
+  'module+avro': '#5c3fbf',
   kafkajs: '#e8801a',
   platformatic: '#2f9e44',
   'client-kafka': '#8c564b',
+  'client-proxy': '#17becf',
   java: '#c92a2a',
 };
 
@@ -25,9 +27,11 @@ export const PEER_ORDER: readonly PeerName[] = [
   'module-bare',
   'module+metrics',
   'module+tracing',
+  'module+avro',
   'kafkajs',
   'platformatic',
   'client-kafka',
+  'client-proxy',
   'java',
 ];
 

@@ -1,9 +1,9 @@
-import { cellKey } from '../plan.js';
+import { AVRO_CELL, cellKey, PROXY_CELL, TX_CELL } from '../plan.js';
 import { find, type PeerAggregate } from './aggregate.js';
 import { ratio } from './stats.js';
 import type { CellResult, PeerName } from './types.js';
 
-/** The targets of issue 13, evaluated on one run's medians. */
+/** The targets of issues 13 to 17, evaluated on one run's medians. */
 export type Verdict = 'met' | 'not met' | 'not measured';
 
 /** One comparison of a target: a value against its limit. */
@@ -64,13 +64,15 @@ const row = (target: string, checks: Check[]): TargetRow => ({
 /**
  * Evaluates the targets of issue 13 from the W1 / W2 aggregates and the W3 results:
  * throughput ≥ 0.7× Java and ≥ 1.0× every Node peer in the core cells, broker CPU per record
- * ≤ 1.5× Java's, cost per record at 256 partitions ≤ 1.5× the cost at 6, p50 at one caller
+ * ≤ 1.5× Java's, cost per record at 256 partitions ≤ 1.5× the cost at 6, Avro ≥ 0.9× JSON
+ * (issue 15), p50 at one caller
  * ≤ 1.1× raw kafkajs, W3 peak RSS growth ≤ bufferMemory + 64 MiB, no hangs.
  */
 export function evaluateTargets(
   w1: readonly PeerAggregate[],
   w2: readonly PeerAggregate[],
   results: readonly CellResult[],
+  w6: readonly PeerAggregate[] = [],
 ): TargetRow[] {
   const rows: TargetRow[] = [];
   const core = coreCells();
@@ -141,6 +143,39 @@ export function evaluateTargets(
     }
   }
   rows.push(row('module cost per record at 256 partitions ≤ 1.5× at 6 (100 B)', scaling));
+
+  rows.push(
+    row('Avro value ≥ 0.9× JSON records/s (module, 100 B, C=1024, acks all; issue 15)', [
+      {
+        scope: `${AVRO_CELL}: module+avro ÷ module`,
+        value: ratio(rate(AVRO_CELL, 'module+avro'), rate(AVRO_CELL, 'module')),
+        limit: 0.9,
+        kind: 'min',
+      },
+    ]),
+  );
+
+  rows.push(
+    row('ClientProxy drop-in ≥ 10× Nest ClientKafka records/s (emit, C=1024; issue 17)', [
+      {
+        scope: `${PROXY_CELL}: client-proxy ÷ client-kafka`,
+        value: ratio(rate(PROXY_CELL, 'client-proxy'), rate(PROXY_CELL, 'client-kafka')),
+        limit: 10,
+        kind: 'min',
+      },
+    ]),
+  );
+
+  rows.push(
+    row('transactions: module ≥ 1.0× raw kafkajs records/s (W6, 100 per transaction; issue 14)', [
+      {
+        scope: `${TX_CELL}: module ÷ kafkajs`,
+        value: ratio(find(w6, TX_CELL, 'module')?.rate, find(w6, TX_CELL, 'kafkajs')?.rate),
+        limit: 1,
+        kind: 'min',
+      },
+    ]),
+  );
 
   const m = find(w2, 'latency-c1', 'module');
   const k = find(w2, 'latency-c1', 'kafkajs');

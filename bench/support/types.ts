@@ -12,6 +12,8 @@ export type PeerName =
   | 'module+tracing'
   | 'kafkajs'
   | 'client-kafka'
+  | 'module+avro'
+  | 'client-proxy'
   | 'platformatic'
   | 'java';
 export const PEER_NAMES: readonly PeerName[] = [
@@ -20,12 +22,14 @@ export const PEER_NAMES: readonly PeerName[] = [
   'module-bare',
   'module+metrics',
   'module+tracing',
+  'module+avro',
   'kafkajs',
   'client-kafka',
+  'client-proxy',
   'platformatic',
   'java',
 ];
-export type Workload = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
+export type Workload = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
 export type Acks = 1 | -1;
 export type Codec = 'none' | 'lz4';
 
@@ -96,6 +100,13 @@ export interface CellSpec {
   latency?: boolean;
   /** module / module@before: the folder whose build is loaded (undefined: this checkout). */
   moduleDir?: string;
+  /**
+   * W6: each `sendBatch` of `batch` records is one transaction, committed before the next
+   * (the peer's transactional API; Java: begin, send, commit).
+   */
+  transactional?: boolean;
+  /** module+avro: the Confluent-compatible registry URL the Avro serializer registers with. */
+  registryUrl?: string;
   /** Java: at most this many records unacked (0 or undefined: bounded by buffer.memory only). */
   maxInFlight?: number;
   /** acks all without the idempotent producer. */

@@ -10,29 +10,11 @@ import { resolveSerializer } from '../../lib/serialization/serializer-registry.j
 import { EventValidator } from '../../lib/validation/event-validator.js';
 import { BenchEventBase, eventClass, loadModule } from '../peers/module.js';
 import { PayloadFactory } from '../support/payload.js';
+import { AVRO_SCHEMA, JSON_SCHEMA, PROTO_SCHEMA } from '../support/schemas.js';
 import type { CellResult, CellSpec, MicroRow } from '../support/types.js';
 import type { Report } from './throughput.js';
 
 const MAX_REQUEST_SIZE = 1048576;
-
-/** The bench event's fields as an Avro record, a Protobuf message and a JSON Schema. */
-const AVRO_SCHEMA = {
-  type: 'record',
-  name: 'BenchEvent',
-  namespace: 'bench',
-  fields: [
-    { name: 'id', type: 'string' },
-    { name: 'seq', type: 'int' },
-    { name: 'payload', type: 'string' },
-  ],
-};
-const PROTO_SCHEMA =
-  'syntax = "proto3"; package bench; message BenchEvent { string id = 1; int32 seq = 2; string payload = 3; }';
-const JSON_SCHEMA = {
-  type: 'object',
-  properties: { id: { type: 'string' }, seq: { type: 'integer' }, payload: { type: 'string' } },
-  required: ['id', 'seq', 'payload'],
-};
 
 /**
  * A registry in memory: W5 measures serialization once the schema id is cached (what every

@@ -110,6 +110,12 @@ export interface KafkaProducerModuleExtras {
   name?: string;
   /** Register the producer globally. Default `false`. */
   isGlobal?: boolean;
+  /**
+   * Also provide (and export) a `KafkaProducerClientProxy` over this producer under this
+   * token, for code that injects a `ClientKafka` by token and only `emit()`s (needs
+   * `@nestjs/microservices`). Default none.
+   */
+  clientProxy?: string | symbol;
 }
 
 /** Implemented by classes given to `forRootAsync({ useClass | useExisting })`. */

@@ -46,7 +46,8 @@ export class RecordBatch {
     /** Bytes of the records section before compression (what the compression rate divides by). */
     readonly recordsBytes: number,
     private readonly codec: CompressionTypes,
-    private readonly firstTimestamp: number,
+    /** The earliest CreateTime of its records (the timestamp deltas count from it). */
+    readonly firstTimestamp: number,
     private readonly maxTimestamp: number,
   ) {}
 

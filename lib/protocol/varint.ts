@@ -30,3 +30,17 @@ export function writeVarint(buf: Uint8Array, n: number, offset: number): number 
   buf[offset++] = z;
   return offset;
 }
+
+/** Reads the varint at `offset`: its value and the offset after it. */
+export function readVarint(buf: Uint8Array, offset: number): [value: number, next: number] {
+  let z = 0;
+  let scale = 1;
+  for (;;) {
+    if (offset >= buf.length) throw new RangeError('varint runs past the end of the buffer');
+    const byte = buf[offset++];
+    z += (byte & 0x7f) * scale;
+    if (byte < 0x80) break;
+    scale *= 0x80;
+  }
+  return [z % 2 === 0 ? z / 2 : -(z + 1) / 2, offset];
+}

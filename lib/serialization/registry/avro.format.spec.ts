@@ -73,6 +73,29 @@ describe('avroFormat', () => {
     expect(bytes.toString('hex')).toBe('066f2d3104020866617374040261026200084c796f6e');
   });
 
+  it('writes the value after a prefix in one buffer, for values of any size, each its own', () => {
+    const prefix = Buffer.from([0, 0, 0, 0, 7]);
+    const small = compiled.encodeAfter!(prefix, new Order('o-1', 2, ['a', 'b'], { city: 'Lyon' }));
+    const big = compiled.encodeAfter!(
+      prefix,
+      new Order('o-2', 3, ['x'.repeat(5000)], { city: 'Nantes' }),
+    );
+    const again = compiled.encodeAfter!(prefix, new Order('o-3', 4, [], { city: 'Metz' }));
+    const decode = (b: Buffer) =>
+      avsc.Type.forSchema(ORDER).fromBuffer(b.subarray(5)) as { orderId: string; lines: string[] };
+    expect([small, big, again].map((b) => b.subarray(0, 5).toString('hex'))).toEqual([
+      '0000000007',
+      '0000000007',
+      '0000000007',
+    ]);
+    expect(decode(small).orderId).toBe('o-1');
+    expect(decode(big).lines[0]).toHaveLength(5000);
+    expect(decode(again).orderId).toBe('o-3');
+    expect(small.subarray(5)).toEqual(
+      compiled.encode(new Order('o-1', 2, ['a', 'b'], { city: 'Lyon' })),
+    );
+  });
+
   it('lists every field that does not match, with its path and why', () => {
     expect(violations(() => compiled.encode(new Order(5, 1.5, ['a', 3], { city: null })))).toEqual([
       'orderId: expected string, got number 5',

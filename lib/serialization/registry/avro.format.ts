@@ -17,6 +17,8 @@ interface AvscType {
   readonly types?: readonly AvscType[];
   readonly symbols?: readonly string[];
   toBuffer(value: unknown): Buffer;
+  /** Writes `value` into `buffer` from `offset`: the end offset, or (negative) the bytes missing. */
+  encode(value: unknown, buffer: Buffer, offset: number): number;
   isValid(
     value: unknown,
     options: { errorHook: (path: (string | number)[], value: unknown, type: AvscType) => void },
@@ -26,6 +28,8 @@ interface AvscType {
 interface Avsc {
   Type: { forSchema(schema: unknown): AvscType };
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** What an Avro type expects, in words: `string`, `record shop.Address`, `one of null | string`. */
 function expected(type: AvscType): string {
@@ -90,15 +94,28 @@ export function avroFormat(load?: PeerRequire): SchemaFormat {
           ),
         );
       }
+      // One scratch buffer per compiled schema: the value is written after the prefix, then
+      // the used bytes are copied out once.
+      let scratch = Buffer.allocUnsafe(1024);
+      const encodeAfter = (prefix: Buffer, value: unknown): Buffer => {
+        try {
+          let end = type.encode(value, scratch, prefix.length);
+          if (end < 0) {
+            scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end + 1024));
+            end = type.encode(value, scratch, prefix.length);
+          }
+          prefix.copy(scratch, 0);
+          const out = Buffer.allocUnsafe(end);
+          scratch.copy(out, 0, 0, end);
+          return out;
+        } catch (error) {
+          throw new SchemaViolations(violationsOf(type, value, error));
+        }
+      };
       return {
         recordName: type.name,
-        encode(value) {
-          try {
-            return type.toBuffer(value);
-          } catch (error) {
-            throw new SchemaViolations(violationsOf(type, value, error));
-          }
-        },
+        encode: (value) => encodeAfter(EMPTY, value),
+        encodeAfter,
       };
     },
   };

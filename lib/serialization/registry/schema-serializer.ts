@@ -101,9 +101,14 @@ export class SchemaSerializer implements RegistryAwareSerializer {
       const reason = RegistryMessages.notPrepared(context.topic);
       throw new SerializationError(this.name, context.part, reason);
     }
+    const idHeaders = this.options.schemaIdLocation === 'header' ? context.headers : undefined;
+    const { compiled } = resolved;
     let body: Buffer;
     try {
-      body = resolved.compiled.encode(data);
+      body =
+        !idHeaders && compiled.encodeAfter
+          ? compiled.encodeAfter(resolved.idBytes, data)
+          : compiled.encode(data);
     } catch (error) {
       if (error instanceof SchemaViolations)
         throw new SchemaMismatchError(this.name, context.part, error.violations);
@@ -114,11 +119,11 @@ export class SchemaSerializer implements RegistryAwareSerializer {
         error,
       );
     }
-    if (this.options.schemaIdLocation === 'header' && context.headers) {
-      context.headers[part === 0 ? SCHEMA_ID_HEADERS.key : SCHEMA_ID_HEADERS.value] =
-        resolved.idBytes;
+    if (idHeaders) {
+      idHeaders[part === 0 ? SCHEMA_ID_HEADERS.key : SCHEMA_ID_HEADERS.value] = resolved.idBytes;
       return body;
     }
+    if (compiled.encodeAfter) return body;
     const prefix = resolved.idBytes;
     const out = Buffer.allocUnsafe(prefix.length + body.length);
     prefix.copy(out, 0);
