@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.build/', '.kafka/', 'node_modules/', 'coverage/', '.node/', 'bench/results/'] },
+  { ignores: ['dist/', '.build/', '.kafka/', '.prometheus/', 'node_modules/', 'coverage/', '.node/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

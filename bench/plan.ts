@@ -1,3 +1,4 @@
+import { OBSERVABILITY_CELL, OBSERVABILITY_PEERS } from './peers/observability.js';
 import type {
   CellSpec,
   ModuleTuning,
@@ -104,7 +105,23 @@ export interface PeerDef {
 
 const w1Tuning: ModuleTuning = { lingerMs: LINGER_MS, batchSize: BATCH_SIZE };
 
+/** The module peer with an observability setting (bench/peers/observability.ts). */
+function observed(peer: keyof typeof OBSERVABILITY_PEERS): PeerDef {
+  const setting = OBSERVABILITY_PEERS[peer];
+  return {
+    peer,
+    mode: 'send',
+    concurrency: CALLERS,
+    batch: 1,
+    tuning: { ...w1Tuning, observability: setting },
+    label: `module send() ×${CALLERS} callers, observability ${setting}`,
+  };
+}
+
 export const PEERS: Record<PeerName, PeerDef> = {
+  'module-bare': observed('module-bare'),
+  'module+metrics': observed('module+metrics'),
+  'module+tracing': observed('module+tracing'),
   module: {
     peer: 'module',
     mode: 'send',
@@ -247,6 +264,13 @@ export function matrixCells(o: PlanOptions): MatrixCell[] {
         p === 'java' ? ['client-kafka' as const, 'client-proxy' as const, p] : [p],
       );
     }
+    const c = OBSERVABILITY_CELL;
+    const here = size === c.size && keyed === c.keyed && partitions === c.partitions;
+    if (!o.quick && group === 'core' && here && clusterSize === c.clusterSize) {
+      const observedPeers = Object.keys(OBSERVABILITY_PEERS) as PeerName[];
+      const asked = (p: PeerName) => (o.peers ? o.peers.has(p) : peers.includes('module'));
+      peers = [...peers, ...observedPeers.filter(asked)];
+    }
     const rounds = o.rounds ?? (group === 'core' ? z.coreRounds : z.scaleRounds);
     if (!o.clusterSizes.includes(clusterSize) || peers.length === 0) return;
     if (o.cells && !o.cells.test(key)) return;
@@ -288,7 +312,11 @@ export function buildPlan(o: PlanOptions): CellSpec[] {
   const want = (w: Workload) => o.workloads.has(w);
   const wantPeer = (p: PeerName) => !o.peers || o.peers.has(p);
   const moduleDirOf = (p: PeerName) =>
-    p === 'module' ? o.moduleDir : p === 'module@before' ? o.beforeDir : undefined;
+    p === 'module@before'
+      ? o.beforeDir
+      : p === 'module' || p in OBSERVABILITY_PEERS
+        ? o.moduleDir
+        : undefined;
   const replicationOf = (clusterSize: number) =>
     clusterSize === 1 ? 1 : Math.min(clusterSize, o.replication3 ?? 3);
 

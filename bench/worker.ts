@@ -48,6 +48,9 @@ async function openDriver(spec: CellSpec): Promise<Driver> {
   switch (spec.peer) {
     case 'module':
     case 'module@before':
+    case 'module-bare':
+    case 'module+metrics':
+    case 'module+tracing':
     case 'module+avro':
       return (await import('./peers/module.js')).openModule(spec);
     case 'kafkajs':

@@ -37,8 +37,16 @@ export type {
   KafkaProducerModuleOptions,
   KafkaProducerOptionsFactory,
   ProducerSettings,
+  TracingOptions,
 } from './interfaces/kafka-producer-options.interface.js';
 export type { FailedRecord, ProducerListener } from './interfaces/producer-listener.interface.js';
+export type { HealthCheckOptions, ProducerHealth } from './interfaces/producer-health.interface.js';
+export type {
+  OutboxMetricValues,
+  ProducerMetrics,
+  ProducerMetricValues,
+  ProducerTopicMetricValues,
+} from './interfaces/producer-metrics.interface.js';
 export type {
   ReliabilityLevel,
   ReliabilityOptions,

@@ -1,6 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { ProducerEngine } from './engine/producer-engine.js';
 import type { SendObserver } from './observability/send-observer.js';
+import { MetricsRecorder, outboxValues } from './observability/metrics-recorder.js';
+import { loadOtelApi, OtelTracer, type OtelTracerOptions } from './observability/otel-tracer.js';
+import { allOf, type SendTracer } from './observability/send-tracer.js';
+import { OtelMeters, type OtelMetersOptions } from './observability/otel-meters.js';
+import type { ProducerMetrics } from './interfaces/producer-metrics.interface.js';
+import type { HealthCheckOptions, ProducerHealth } from './interfaces/producer-health.interface.js';
+import { HealthTracker } from './observability/health-tracker.js';
 import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
 import type { ProducerListener } from './interfaces/producer-listener.interface.js';
 import { DEFAULT_PRODUCER_NAME, LOGGER_CONTEXT } from './kafka-producer.constants.js';
@@ -29,29 +36,100 @@ function listenerObserver(listener: ProducerListener): SendObserver {
   };
 }
 
+/** One producer as the factory wires it. */
+export interface WiredProducer {
+  readonly engine: ProducerEngine;
+  readonly outbox: OutboxSource;
+  /** The metrics snapshot (Java's names), with the outbox's numbers when there is one. */
+  readonly metrics: () => Promise<ProducerMetrics>;
+  /** The producer's health, from its own state (see ProducerHealth). */
+  readonly health: (options?: HealthCheckOptions) => Promise<ProducerHealth>;
+}
+
 /**
- * Wires one producer: its options, the kafkajs transport (or the one `transport` makes), the engine, the `@Outboxed()`
- * staging, the listeners as observers, and the outbox (when configured) as an engine plug-in.
+ * Wires one producer: its options, the kafkajs transport (or the one `transport` makes), the
+ * engine, the `@Outboxed()` staging, the listeners, the metrics recorder and the health
+ * tracker as observers, the tracer, and the outbox (when configured) as an engine plug-in.
  */
 export function createProducer(
   options: KafkaProducerModuleOptions,
   name: string = DEFAULT_PRODUCER_NAME,
   transport: TransportFactory = kafkajsTransport,
-): { engine: ProducerEngine; outbox: OutboxSource } {
+): WiredProducer {
   const resolved = resolveOptions(options);
   const logger = new Logger(
     name === DEFAULT_PRODUCER_NAME ? LOGGER_CONTEXT : `${LOGGER_CONTEXT}:${name}`,
   );
   logger.debug(Messages.options(describeOptions(resolved)));
+  const recorder = new MetricsRecorder();
+  const observers: SendObserver[] = resolved.listeners.map(listenerObserver);
+  if (resolved.metrics) observers.push(recorder);
+  const tracker = new HealthTracker();
+  observers.push(tracker);
+  const clientId = resolved.client.clientId ?? '';
+  const tracers: SendTracer[] = [];
+  const otel = resolved.tracing || resolved.otelMetrics ? loadOtelApi() : undefined;
+  if (otel && resolved.tracing) {
+    tracers.push(
+      new OtelTracer(otel, {
+        ...(resolved.tracing as OtelTracerOptions),
+        clientId: clientId || undefined,
+      }),
+    );
+  }
+  const meters = resolved.otelMetrics;
+  if (otel && meters && (meters.meterProvider || OtelMeters.globalProviderRecords(otel))) {
+    tracers.push(
+      new OtelMeters(otel, {
+        ...(resolved.otelMetrics as OtelMetersOptions),
+        semconv: resolved.tracing ? resolved.tracing.semconv : undefined,
+        clientId: clientId || undefined,
+      }),
+    );
+  }
+  const tracer = allOf(tracers);
   const engine = new ProducerEngine({
     options: resolved,
     logger,
     transport: transport(resolved, logger),
     staging: unitOfWorkStaging,
-    observers: resolved.listeners.map(listenerObserver),
+    observers,
+    countingObservers: [recorder, tracker],
+    tracer,
   });
-  if (!resolved.outbox) return { engine, outbox: NO_OUTBOX };
-  const outbox = new OutboxPlugin(engine, resolved.outbox, logger);
-  engine.use(outbox.hooks());
-  return { engine, outbox };
+  let outbox: OutboxSource = NO_OUTBOX;
+  if (resolved.outbox) {
+    const plugin = new OutboxPlugin(engine, resolved.outbox, logger);
+    engine.use(plugin.hooks());
+    outbox = plugin;
+  }
+  const metrics = async (): Promise<ProducerMetrics> => {
+    const stats = await outbox.outboxStats();
+    return {
+      producer: name,
+      clientId,
+      metrics: recorder.values(engine.buffer()),
+      topics: recorder.topicValues(),
+      ...(stats ? { outbox: outboxValues(stats) } : {}),
+    };
+  };
+  const health = async (check: HealthCheckOptions = {}): Promise<ProducerHealth> => {
+    let connected = engine.connected();
+    if (!connected && check.activeCheckTimeoutMs !== undefined && !engine.closed) {
+      connected = await engine.probe(check.activeCheckTimeoutMs);
+    }
+    const buffer = engine.buffer();
+    const stats = await outbox.outboxStats();
+    return {
+      connected,
+      closed: engine.closed,
+      lastAckAgoMs: tracker.lastAckAgoMs,
+      bufferUse: (buffer.total - buffer.available) / buffer.total,
+      waitingSends: buffer.waiting,
+      consecutiveFailures: tracker.consecutiveFailures,
+      fatal: tracker.fatal,
+      ...(stats ? { outbox: { backlog: stats.backlog, oldestAgeMs: stats.oldestAgeMs ?? 0 } } : {}),
+    };
+  };
+  return { engine, outbox, metrics, health };
 }

@@ -1,6 +1,9 @@
 import type { ValidatorOptions } from 'class-validator';
 import type { CompressionCodec } from './interfaces/compression.interface.js';
-import type { KafkaProducerModuleOptions } from './interfaces/kafka-producer-options.interface.js';
+import type {
+  KafkaProducerModuleOptions,
+  TracingOptions,
+} from './interfaces/kafka-producer-options.interface.js';
 import type { ReliabilitySpec } from './interfaces/reliability.interface.js';
 import type { SerializerRef } from './interfaces/serializer.interface.js';
 import type { PartitionerFn } from './partitioning/partitioner.js';
@@ -28,6 +31,12 @@ export interface ResolvedProducerOptions {
   readonly retryBackoffMs: number;
   readonly retryBackoffMaxMs: number;
   readonly listeners: readonly ProducerListener[];
+  readonly metrics: boolean;
+  /** `false` when tracing is off. */
+  readonly tracing: false | TracingOptions;
+  /** `false` when OpenTelemetry meters are off. */
+  readonly otelMetrics:
+    false | Exclude<KafkaProducerModuleOptions['otelMetrics'], boolean | undefined>;
   readonly outbox?: OutboxOptions;
   readonly reliability: ReliabilitySpec;
   readonly serializer: SerializerRef;
@@ -64,6 +73,15 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     retryBackoffMs: producer.retryBackoffMs ?? 100,
     retryBackoffMaxMs: producer.retryBackoffMaxMs ?? 1000,
     listeners: options.listeners ?? [],
+    metrics: options.metrics ?? true,
+    otelMetrics:
+      options.otelMetrics === false
+        ? false
+        : options.otelMetrics === true
+          ? {}
+          : (options.otelMetrics ?? {}),
+    tracing:
+      options.tracing === false ? false : options.tracing === true ? {} : (options.tracing ?? {}),
     outbox: options.outbox,
     reliability: options.reliability ?? 'all',
     serializer: options.serializer ?? 'json',

@@ -11,6 +11,8 @@ import { createProducer, type TransportFactory } from './kafka-producer.factory.
 import { DEFAULT_PRODUCER_NAME } from './kafka-producer.constants.js';
 import type { OutboxSource } from './outbox/outbox-plugin.js';
 import type { OutboxStats } from './outbox/stores/outbox-store.interface.js';
+import type { ProducerMetrics } from './interfaces/producer-metrics.interface.js';
+import type { HealthCheckOptions, ProducerHealth } from './interfaces/producer-health.interface.js';
 
 /**
  * Sends decorated event DTOs to Kafka. Inject the default producer as `ProducerService`,
@@ -23,6 +25,8 @@ import type { OutboxStats } from './outbox/stores/outbox-store.interface.js';
  */
 export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private readonly engine: ProducerEngine;
+  private readonly readMetrics: () => Promise<ProducerMetrics>;
+  private readonly readHealth: (options?: HealthCheckOptions) => Promise<ProducerHealth>;
   /** @internal What OutboxService uses of this producer's outbox. */
   readonly outbox: OutboxSource;
 
@@ -33,7 +37,12 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     /** @internal The transport in place of kafkajs's (the testing kit's). Default kafkajs. */
     transport?: TransportFactory,
   ) {
-    ({ engine: this.engine, outbox: this.outbox } = createProducer(options, name, transport));
+    ({
+      engine: this.engine,
+      outbox: this.outbox,
+      metrics: this.readMetrics,
+      health: this.readHealth,
+    } = createProducer(options, name, transport));
   }
 
   /**
@@ -91,5 +100,24 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   /** The outbox's backlog, oldest waiting row's age and dead rows; undefined without an outbox. */
   outboxStats(): Promise<OutboxStats> | undefined {
     return this.outbox.outboxStats();
+  }
+
+  /**
+   * A snapshot of the Java producer's metrics under Java's names (`record-send-total`,
+   * `request-latency-avg`, `buffer-available-bytes`, ...), per producer and per topic, and
+   * the outbox's backlog, oldest row's age and dead rows when there is an outbox.
+   */
+  metrics(): Promise<ProducerMetrics> {
+    return this.readMetrics();
+  }
+
+  /**
+   * The producer's health from its own state (connected, last ack, buffer use, waiting
+   * sends, consecutive failures, a fatal failure, the outbox's backlog): no new connection,
+   * unless `activeCheckTimeoutMs` asks for a metadata fetch while it is not connected.
+   * `KafkaProducerHealthIndicator` (`nestjs-kafka-producer/health`) reads it for terminus.
+   */
+  health(options?: HealthCheckOptions): Promise<ProducerHealth> {
+    return this.readHealth(options);
   }
 }

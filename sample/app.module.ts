@@ -3,6 +3,7 @@ import { logLevel } from 'kafkajs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaProducerModule, MemoryOutboxStore, SqliteOutboxStore } from '../lib/index.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { OrdersModule } from './orders/orders.module.js';
 
 /** Brokers from KAFKA_BROKERS (comma-separated); `npm run sample` sets it. */
@@ -76,6 +77,7 @@ const KAFKAJS_LOGS = logLevel.NOTHING;
       }),
     }),
     OrdersModule,
+    ObservabilityModule,
   ],
 })
 export class AppModule {}

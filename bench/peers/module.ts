@@ -8,6 +8,7 @@ import { IsInt, IsString } from 'class-validator';
 import { logLevel } from 'kafkajs';
 import type * as Lib from '../../lib/index.js';
 import type { KafkaProducerModuleOptions, ProducerSettings } from '../../lib/index.js';
+import { observabilityOptions } from './observability.js';
 import { prepareCodec } from '../support/codecs.js';
 import { PayloadFactory, type BenchFields } from '../support/payload.js';
 import { AVRO_SCHEMA } from '../support/schemas.js';
@@ -99,6 +100,7 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
     client: { clientId: CLIENT_ID, brokers: spec.brokers, logLevel: logLevel.NOTHING },
     reliability: spec.shape.acks === -1 ? 'all' : 'leader',
     producer: producerSettings(spec),
+    ...(await observabilityOptions(spec.tuning.observability)),
   };
   if (spec.transactional) {
     // Cast: the option is checked by the build that runs (an older one has none and skips).

@@ -9,6 +9,9 @@ import type { PeerName } from './types.js';
 export const PEER_COLORS: Record<PeerName, string> = {
   module: '#1f5fbf',
   'module@before': '#8fb3e8',
+  'module-bare': '#5c7cab',
+  'module+metrics': '#3b8fd9',
+  'module+tracing': '#7048e8',
   'module+avro': '#5c3fbf',
   kafkajs: '#e8801a',
   platformatic: '#2f9e44',
@@ -21,6 +24,9 @@ export const PEER_COLORS: Record<PeerName, string> = {
 export const PEER_ORDER: readonly PeerName[] = [
   'module',
   'module@before',
+  'module-bare',
+  'module+metrics',
+  'module+tracing',
   'module+avro',
   'kafkajs',
   'platformatic',

@@ -7,15 +7,21 @@
 export type PeerName =
   | 'module'
   | 'module@before'
-  | 'module+avro'
+  | 'module-bare'
+  | 'module+metrics'
+  | 'module+tracing'
   | 'kafkajs'
   | 'client-kafka'
+  | 'module+avro'
   | 'client-proxy'
   | 'platformatic'
   | 'java';
 export const PEER_NAMES: readonly PeerName[] = [
   'module',
   'module@before',
+  'module-bare',
+  'module+metrics',
+  'module+tracing',
   'module+avro',
   'kafkajs',
   'client-kafka',
@@ -51,6 +57,8 @@ export interface ModuleTuning {
   bufferMemory?: number;
   maxBlockMs?: number;
   deliveryTimeoutMs?: number;
+  /** Observability cells (bench/peers/observability.ts): off, metrics on, tracing on. */
+  observability?: 'off' | 'metrics' | 'tracing';
 }
 
 /** One measured run of one peer, executed in a fresh child process (Java: its own JVM). */

@@ -73,4 +73,24 @@ describe('BufferMemory', () => {
     memory.rejectWaiters(new BufferExhaustedError(1, 100, 1000));
     await expect(late).rejects.toBeInstanceOf(BufferExhaustedError);
   });
+
+  it('counts waiting callers and the time they waited (granted, expired or still waiting)', () => {
+    jest.useFakeTimers({ now: 0 });
+    const memory = new BufferMemory(100, 1000);
+    expect(memory.reserve(100)).toBeUndefined();
+    const log: string[] = [];
+    memory.wait(waiter(60, log, 'a'));
+    memory.wait(waiter(60, log, 'b'));
+    expect(memory.waitingCount).toBe(2);
+    jest.advanceTimersByTime(300);
+    memory.release(60); // a is granted after 300 ms
+    expect(log).toEqual(['a granted']);
+    expect(memory.waitingCount).toBe(1);
+    expect(memory.waitTimeMs()).toBe(300 + 300); // a's 300, and b's 300 so far
+    jest.advanceTimersByTime(700); // b expires at maxBlockMs
+    expect(log).toEqual(['a granted', 'b BufferExhaustedError']);
+    expect(memory.waitingCount).toBe(0);
+    expect(memory.waitTimeMs()).toBe(300 + 1000);
+    expect(memory.free).toBe(100 - 100 + 60 - 60);
+  });
 });

@@ -26,6 +26,8 @@ export class BufferMemory {
   /** Index of the oldest waiter still in `waiters` (a queue without shifting). */
   private head = 0;
   private timer?: NodeJS.Timeout;
+  /** Ms callers spent waiting for memory, summed over those granted or failed so far. */
+  private waitedMs = 0;
 
   constructor(
     readonly total: number,
@@ -80,6 +82,28 @@ export class BufferMemory {
     if (bytes < 0) this.grant();
   }
 
+  /** Bytes free now (negative while a record's real size took more than was free). */
+  get free(): number {
+    return this.available;
+  }
+
+  /** Callers waiting for memory now. */
+  get waitingCount(): number {
+    return this.waiters.length - this.head;
+  }
+
+  /**
+   * Ms callers have spent waiting for memory (Java's bufferpool-wait-time): those granted or
+   * failed so far, plus the time the ones still waiting have waited.
+   */
+  waitTimeMs(now = Date.now()): number {
+    let ms = this.waitedMs;
+    for (let i = this.head; i < this.waiters.length; i++) {
+      ms += now - (this.waiters[i].deadline - this.maxBlockMs);
+    }
+    return ms;
+  }
+
   /** The callers waiting for memory, oldest first. */
   queued(): MemoryWaiter[] {
     return this.waiters.slice(this.head);
@@ -96,13 +120,19 @@ export class BufferMemory {
     const waiters = this.waiters.splice(0).slice(this.head);
     this.head = 0;
     this.disarm();
-    for (const waiter of waiters) waiter.failed(error);
+    const now = Date.now();
+    for (const waiter of waiters) {
+      this.waitedMs += now - (waiter.deadline - this.maxBlockMs);
+      waiter.failed(error);
+    }
   }
 
   private grant(): void {
+    let now = 0;
     while (this.head < this.waiters.length && this.available >= this.waiters[this.head].bytes) {
       const waiter = this.waiters[this.head++];
       this.available -= waiter.bytes;
+      this.waitedMs += (now ||= Date.now()) - (waiter.deadline - this.maxBlockMs);
       waiter.granted();
     }
     this.compact();
@@ -119,6 +149,7 @@ export class BufferMemory {
     try {
       while (this.head < this.waiters.length && this.waiters[this.head].deadline <= now) {
         const waiter = this.waiters[this.head++];
+        this.waitedMs += this.maxBlockMs;
         waiter.failed(new BufferExhaustedError(waiter.bytes, this.total, this.maxBlockMs));
       }
     } finally {

@@ -31,9 +31,12 @@ export class ProducerBatch {
   /** The error the batch failed with, if it did. */
   failure?: Error;
 
-  fail(error: Error): void {
-    this.failure ??= error;
+  /** Rejects every record with `error`; true the first time (the batch was not failed yet). */
+  fail(error: Error): boolean {
+    if (this.failure) return false;
+    this.failure = error;
     for (const pending of this.records) pending.reject(error);
+    return true;
   }
 
   private finishers?: Array<() => void>;

@@ -81,6 +81,8 @@ export class RecordAccumulator {
     private readonly settings: AccumulatorSettings,
     private readonly memory: BufferMemory,
     private readonly transmit: Transmit,
+    /** Told of a batch the accumulator fails (delivery timeout, shutdown, failQueued). */
+    private readonly onFailed?: (batch: ProducerBatch, error: Error) => void,
   ) {}
 
   /**
@@ -361,7 +363,7 @@ export class RecordAccumulator {
   }
 
   private drop(batch: ProducerBatch, error: Error): void {
-    batch.fail(error);
+    if (batch.fail(error)) this.onFailed?.(batch, error);
     this.finish(batch);
   }
 

@@ -21,7 +21,14 @@ import type { OutgoingRecord } from '../record/outgoing-record.js';
 import { RecordSender } from '../sender/record-sender.js';
 import type { Transport } from '../transport/transport.interface.js';
 import { withTimeout } from '../utils/with-timeout.js';
+import type { BufferState } from '../observability/metrics-recorder.js';
 import { Observers, type SendObserver } from '../observability/send-observer.js';
+import {
+  traced,
+  withTraceHeaders,
+  type SendSpan,
+  type SendTracer,
+} from '../observability/send-tracer.js';
 import type {
   DeliveryRoute,
   EngineAccess,
@@ -47,6 +54,12 @@ export function pendingReport(record: OutgoingRecord): DeliveryReport {
     timestamp: String(record.timestamp),
     eventId: record.eventId,
   };
+}
+
+/** `prepared` with its span's trace headers (the same object when it has them already). */
+function withSpan(prepared: PreparedRecord, span: SendSpan): PreparedRecord {
+  const record = withTraceHeaders(prepared.record, span);
+  return record === prepared.record ? prepared : { ...prepared, record };
 }
 
 /**
@@ -99,6 +112,13 @@ export interface EngineParts {
   /** The unit of work of the current call (`@Outboxed()`), when there is one. */
   readonly staging?: Staging;
   readonly observers?: readonly SendObserver[];
+  /**
+   * Those of `observers` that hear failures after the append per batch (`batchFailed`), not
+   * per record: the metrics and the health tracker, which then cost nothing per send.
+   */
+  readonly countingObservers?: readonly SendObserver[];
+  /** Spans for each send (OpenTelemetry, when installed and not turned off). */
+  readonly tracer?: SendTracer;
 }
 
 /**
@@ -118,6 +138,7 @@ export class ProducerEngine implements EngineAccess {
   private readonly accumulator: RecordAccumulator;
   private readonly staging?: Staging;
   private readonly observers: Observers;
+  private readonly tracer?: SendTracer;
   private hooks: EngineHooks = {};
   private route?: DeliveryRoute;
   /** The relay's sends: acks all, idempotent, whatever the module's default. */
@@ -132,7 +153,12 @@ export class ProducerEngine implements EngineAccess {
     this.logger = parts.logger;
     this.transport = parts.transport;
     this.staging = parts.staging;
-    this.observers = new Observers(parts.observers ?? [], this.logger);
+    this.observers = new Observers(
+      parts.observers ?? [],
+      this.logger,
+      new Set(parts.countingObservers ?? []),
+    );
+    this.tracer = parts.tracer;
     this.pipeline = new EventPipeline(o);
     this.admission = new Admission(o.bufferMemory, o.maxBlockMs);
     const sender = new RecordSender(this.transport, o, this.logger, this.observers);
@@ -145,6 +171,9 @@ export class ProducerEngine implements EngineAccess {
       },
       this.admission.memory,
       sender.transmit,
+      (batch, error) => {
+        if (this.observers.any) this.observers.batchFailed(batch, error);
+      },
     );
     this.storedProfile = resolveReliability('all', o.deliveryTimeoutMs);
   }
@@ -203,22 +232,38 @@ export class ProducerEngine implements EngineAccess {
       return Promise.reject(toError(error));
     }
     const topic = options.topic ?? descriptor.topic;
+    const span = this.tracer?.start(topic);
+    if (!span) return this.sendOne(event, descriptor, options, topic, undefined);
+    return traced(this.sendOne(event, descriptor, options, topic, span), span);
+  }
+
+  /** {@link send} once the event is described, with its span when tracing is on. */
+  private sendOne(
+    event: object,
+    descriptor: EventDescriptor,
+    options: SendOptions,
+    topic: string,
+    span: SendSpan | undefined,
+  ): Promise<DeliveryReport> {
     const gate = this.gateFor(topic);
     const area = this.staging?.current();
     if (area) {
       const staged = new SendContext(event, descriptor, options, topic, gate, -1, 0);
+      staged.span = span;
       return this.track(this.stage(area, staged));
     }
     const ticket = gate.take();
     if (this.route) {
       // Fallback mode: a record that finds no memory goes to the outbox, so it is built first.
       const ctx = new SendContext(event, descriptor, options, topic, gate, ticket, 0);
+      ctx.span = span;
       return this.track(this.submit(ctx));
     }
     // Memory first, at the size of the class's last record; the event is built once it fits.
     const estimate = this.admission.estimate(descriptor);
     if (this.admission.tryReserve(estimate)) {
       const ctx = new SendContext(event, descriptor, options, topic, gate, ticket, estimate);
+      ctx.span = span;
       const appends = this.accumulator.appends;
       const sent = this.submit(ctx);
       // Appended already (the usual case): the accumulator keeps it until it settles, and
@@ -235,6 +280,7 @@ export class ProducerEngine implements EngineAccess {
       ticket,
       estimate,
     );
+    waiting.span = span;
     this.admission.wait(waiting);
     return waiting.promise;
   }
@@ -251,6 +297,32 @@ export class ProducerEngine implements EngineAccess {
     options: RawSendOptions = {},
   ): Promise<DeliveryReport[]> {
     return this.track(this.sendRecords(topic, records, options));
+  }
+
+  /** What bufferMemory holds now (for the metrics and the health indicator). */
+  buffer(): BufferState {
+    const memory = this.admission.memory;
+    return {
+      total: memory.total,
+      available: memory.free,
+      waiting: memory.waitingCount,
+      waitTimeMs: memory.waitTimeMs(),
+    };
+  }
+
+  /** Whether a broker connection is open, from the transport's own state (no request). */
+  connected(): boolean {
+    return this.transport.connected?.() ?? true;
+  }
+
+  /** Fetches metadata over the transport's connections within `timeoutMs`: whether it answered. */
+  probe(timeoutMs: number): Promise<boolean> {
+    return this.transport.probe?.(timeoutMs) ?? Promise.resolve(this.connected());
+  }
+
+  /** Shut down, or shutting down. */
+  get closed(): boolean {
+    return this.closing;
   }
 
   /** Resolves once every record accepted so far is acked or has failed. */
@@ -274,8 +346,14 @@ export class ProducerEngine implements EngineAccess {
     this.observers.failed(error, { topic: send.topic, event: send.event });
   }
 
-  /** EngineAccess: the relay's send of a stored record. */
-  async publish(record: OutgoingRecord): Promise<DeliveryReport> {
+  /** EngineAccess: the relay's send of a stored record (its own span, linked to the first). */
+  publish(record: OutgoingRecord): Promise<DeliveryReport> {
+    const span = this.tracer?.relay(record);
+    if (!span) return this.publishStored(record);
+    return traced(this.publishStored(record), span);
+  }
+
+  private async publishStored(record: OutgoingRecord): Promise<DeliveryReport> {
     const count = this.transport.partitions(record.topic);
     const partition = this.pipeline.partitionFor(
       record,
@@ -284,12 +362,28 @@ export class ProducerEngine implements EngineAccess {
     return this.accumulator.append(record, partition, this.storedProfile, this.options.compression);
   }
 
-  /** EngineAccess: events checked and serialized for the outbox, not sent. */
+  /**
+   * EngineAccess: events checked and serialized for the outbox, not sent. With tracing, each
+   * gets a span that ends once it is built, as a deferred send's does, and its trace headers
+   * (the relay's send links to them).
+   */
   async prepareAll(events: readonly object[]): Promise<OutgoingRecord[]> {
     const prepared = await Promise.all(
       events.map(async (event) => {
         this.assertOpen();
-        return (await this.pipeline.prepare(event, this.pipeline.describe(event), {})).record;
+        const descriptor = this.pipeline.describe(event);
+        const span = this.tracer?.start(descriptor.topic);
+        let record: OutgoingRecord;
+        try {
+          record = (await this.pipeline.prepare(event, descriptor, {})).record;
+        } catch (error) {
+          span?.fail(error);
+          throw error;
+        }
+        if (!span) return record;
+        record = withTraceHeaders(record, span);
+        span.end({ ...pendingReport(record), deferred: true });
+        return record;
       }),
     );
     return prepared;
@@ -312,13 +406,15 @@ export class ProducerEngine implements EngineAccess {
   }
 
   /** The record is built (or being built): admit its real size, then find its partition. */
-  private place(ctx: SendContext, prepared: Maybe<PreparedRecord>): Promise<DeliveryReport> {
-    if (prepared instanceof Promise) {
-      return prepared.then(
+  private place(ctx: SendContext, built: Maybe<PreparedRecord>): Promise<DeliveryReport> {
+    if (built instanceof Promise) {
+      return built.then(
         (ready) => this.place(ctx, ready),
         (error: unknown) => this.refuse(ctx, error),
       );
     }
+    let prepared = built;
+    if (ctx.span) prepared = withSpan(prepared, ctx.span);
     ctx.prepared = prepared;
     let count: Maybe<number>;
     try {
@@ -392,13 +488,13 @@ export class ProducerEngine implements EngineAccess {
     const route = this.route;
     if (!route) {
       const appended = this.accumulator.append(record, partition, profile, compression, reserved);
-      if (this.observers.any) this.observers.appended(record, partition);
+      if (this.observers.anyAppended) this.observers.appended(record, partition);
       return appended;
     }
     // The fallback mode reserves no memory before the append (a record that finds none is stored).
     return route.route(record, partition, () => {
       const appended = this.accumulator.append(record, partition, profile, compression);
-      if (this.observers.any) this.observers.appended(record, partition);
+      if (this.observers.anyAppended) this.observers.appended(record, partition);
       return appended;
     });
   }
@@ -412,6 +508,7 @@ export class ProducerEngine implements EngineAccess {
       this.observers.failed(error, { topic: ctx.topic, event: ctx.event });
       throw error;
     }
+    if (ctx.span) prepared = withSpan(prepared, ctx.span);
     ctx.prepared = prepared;
     area.stage(() => {
       ctx.ticket = ctx.gate.take();
@@ -504,10 +601,10 @@ export class ProducerEngine implements EngineAccess {
     topic: string,
     event: object | undefined,
   ): Promise<DeliveryReport> {
-    if (this.observers.any) {
+    if (this.observers.anyOutcome) {
       promise.then(
         (report) => this.observers.acked(report),
-        (error: unknown) => this.observers.failed(error, { topic, event }),
+        (error: unknown) => this.observers.failedAfterAppend(error, { topic, event }),
       );
     }
     return promise;

@@ -61,6 +61,22 @@ export interface KafkaProducerModuleOptions {
   outbox?: OutboxOptions;
   /** Told of every record's outcome, like Spring's ProducerListener. Default none. */
   listeners?: ProducerListener[];
+  /**
+   * Records Java's producer metrics for `ProducerService.metrics()` (counters, rates,
+   * latencies; the buffer's gauges are read either way). Default `true`.
+   */
+  metrics?: boolean;
+  /**
+   * OpenTelemetry spans for each send, when `@opentelemetry/api` is installed (an optional
+   * peer; without it nothing happens): `true` (default), `false`, or TracingOptions.
+   */
+  tracing?: boolean | TracingOptions;
+  /**
+   * OpenTelemetry meters (`messaging.client.sent.messages`,
+   * `messaging.client.operation.duration`) when `@opentelemetry/api` is installed: `true`
+   * (default), `false`, or `{ meterProvider }` (else the global one).
+   */
+  otelMetrics?: boolean | { meterProvider?: { getMeter(name: string, version?: string): unknown } };
   /** Reliability of events without `@Reliability`. Default `'all'` (acks -1, idempotent). */
   reliability?: ReliabilitySpec;
   /** Value serializer of events whose `@KafkaEvent` names none. Default `'json'`. */
@@ -114,4 +130,17 @@ export interface KafkaProducerModuleAsyncOptions
   inject?: any[];
   useClass?: Type<KafkaProducerOptionsFactory>;
   useExisting?: Type<KafkaProducerOptionsFactory>;
+}
+
+/** Tracing settings (see README "Observability"). */
+export interface TracingOptions {
+  /** An OpenTelemetry `TracerProvider` to use instead of the global one. Default the global one. */
+  tracerProvider?: { getTracer(name: string, version?: string): unknown };
+  /**
+   * The messaging semantic conventions of the span attributes: `'v1.27'` (the names of
+   * semconv 1.27 to 1.44), `'v1.45'` (1.45's renames) or `'both'`. Default from
+   * `OTEL_SEMCONV_STABILITY_OPT_IN` (`messaging` → `'v1.45'`, `messaging/dup` → `'both'`),
+   * else `'v1.27'`.
+   */
+  semconv?: 'v1.27' | 'v1.45' | 'both';
 }

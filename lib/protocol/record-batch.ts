@@ -43,6 +43,8 @@ export class RecordBatch {
     /** Header room followed by the records section. */
     readonly bytes: Buffer,
     readonly count: number,
+    /** Bytes of the records section before compression (what the compression rate divides by). */
+    readonly recordsBytes: number,
     private readonly codec: CompressionTypes,
     /** The earliest CreateTime of its records (the timestamp deltas count from it). */
     readonly firstTimestamp: number,
@@ -107,13 +109,13 @@ export class RecordBatch {
         o = writeBytes(buf, r.headers[name], o);
       }
     }
-    if (!compressed) return new RecordBatch(buf, count, codec, first, max);
+    if (!compressed) return new RecordBatch(buf, count, size, codec, first, max);
     const codecImpl = (kafkajs.CompressionCodecs[codec] as (() => Codec) | undefined)?.();
     if (!codecImpl) throw new Error(`no kafkajs codec registered for compression type ${codec}`);
     const section = await codecImpl.compress({ buffer: buf });
     const bytes = Buffer.allocUnsafe(RECORD_BATCH_HEADER_BYTES + section.length);
     section.copy(bytes, RECORD_BATCH_HEADER_BYTES);
-    return new RecordBatch(bytes, count, codec, first, max);
+    return new RecordBatch(bytes, count, size, codec, first, max);
   }
 
   /**

@@ -64,10 +64,11 @@ export class RecordSender {
     // is the request's memory free (the accumulator waits for this promise).
     const timeout = () => {
       for (const batch of batches) {
-        batch.fail(new DeliveryTimeoutError(batch.topic, profile.deliveryTimeoutMs));
+        this.fail(batch, new DeliveryTimeoutError(batch.topic, profile.deliveryTimeoutMs));
       }
     };
     const timer = setTimeout(timeout, Math.max(0, deadline - Date.now()));
+    if (this.observers?.any) this.observers.drained(batches);
     try {
       let pending = await this.encode(batches, compression);
       for (let attempt = 1; ; attempt++) {
@@ -85,7 +86,7 @@ export class RecordSender {
           const records = countParts(parts);
           if (!error.retriable || this.transport.closed) {
             this.logger.warn(`gave up on ${records} record(s) (${error.name}): ${error.message}`);
-            for (const part of parts) for (const batch of part.batches) batch.fail(error);
+            for (const part of parts) for (const batch of part.batches) this.fail(batch, error);
           } else if (Date.now() + wait >= deadline) {
             // No time for another try: what Java reports then, with the reason inside.
             const timeoutMs = profile.deliveryTimeoutMs;
@@ -94,14 +95,21 @@ export class RecordSender {
             );
             for (const part of parts) {
               for (const b of part.batches)
-                b.fail(new DeliveryTimeoutError(b.topic, timeoutMs, error));
+                this.fail(b, new DeliveryTimeoutError(b.topic, timeoutMs, error));
             }
           } else {
             this.logger.warn(
               `retrying ${records} record(s) in ${wait} ms (${error.name}): ${error.message}`,
             );
             retry.push(...parts);
-            if (this.observers?.any) this.observers.retried(records, error, wait);
+            if (this.observers?.any) {
+              this.observers.retried(
+                records,
+                error,
+                wait,
+                parts.map((part) => part.wire),
+              );
+            }
           }
         }
         if (retry.length === 0) break;
@@ -113,6 +121,10 @@ export class RecordSender {
       clearTimeout(timer);
     }
   };
+
+  private fail(batch: ProducerBatch, error: Error): void {
+    if (batch.fail(error) && this.observers?.any) this.observers.batchFailed(batch, error);
+  }
 
   /**
    * Each partition's batches as one record batch, encoded once: a retry sends the same
@@ -141,8 +153,11 @@ export class RecordSender {
     compression: CompressionCodec,
   ): Promise<Failure[]> {
     const wires = parts.map((part) => part.wire);
-    if (this.observers?.any) this.observers.sent(wires, profile);
+    const observed = this.observers?.any === true;
+    const start = observed ? performance.now() : 0;
+    if (observed) this.observers?.sent(wires, profile);
     const outcomes = await this.transport.produce(wires, profile, compression);
+    if (observed) this.observers?.answered(wires, outcomes, performance.now() - start);
     const failures = new Map<KafkaProducerError, Part[]>();
     outcomes.forEach((outcome, i) => {
       if (outcome.error) {

@@ -44,6 +44,13 @@ export interface Transport {
   ): Promise<PartitionOutcome[]>;
   /** Requests a profile may have in flight at once that keep each partition in order. */
   maxInFlight(profile: ReliabilityProfile): number;
+  /**
+   * Whether a broker connection is open now, from the client's own state (no request).
+   * A transport without it is taken as connected.
+   */
+  connected?(): boolean;
+  /** Fetches metadata over its own connections within `timeoutMs`: whether it answered. */
+  probe?(timeoutMs: number): Promise<boolean>;
   /** Set once {@link close} was called: nothing more is sent. */
   readonly closed: boolean;
   /** Disconnects everything; errors are logged, not thrown. */

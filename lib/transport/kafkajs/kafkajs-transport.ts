@@ -143,6 +143,15 @@ export class KafkajsTransport implements Transport {
     return this.isClosed;
   }
 
+  connected(): boolean {
+    return !this.isClosed && this.metadata.connected();
+  }
+
+  probe(timeoutMs: number): Promise<boolean> {
+    if (this.isClosed) return Promise.resolve(false);
+    return this.metadata.probe(timeoutMs);
+  }
+
   async close(): Promise<void> {
     this.isClosed = true;
     await this.metadata.close().catch((error: unknown) => {

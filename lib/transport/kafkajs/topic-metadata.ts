@@ -38,6 +38,8 @@ export interface KafkajsCluster {
   addMultipleTargetTopics(topics: string[]): Promise<void>;
   refreshMetadata(): Promise<void>;
   refreshMetadataIfNecessary(): Promise<void>;
+  /** Whether any of its broker connections is open (kafkajs's own socket state). */
+  isConnected?(): boolean;
   findTopicPartitionMetadata(topic: string): PartitionMetadata[];
   findBroker(node: { nodeId: string }): Promise<KafkajsBroker>;
   findControllerBroker(): Promise<KafkajsBroker>;
@@ -69,6 +71,8 @@ export class TopicMetadataCache {
   private readonly counts = new Map<string, { partitions: number; fetchedAt: number }>();
   private readonly loading = new Map<string, Promise<number>>();
   private connecting?: Promise<KafkajsCluster>;
+  /** The Cluster once connected (until closed). */
+  private connectedCluster?: KafkajsCluster;
 
   constructor(
     private readonly kafka: Kafka,
@@ -109,9 +113,42 @@ export class TopicMetadataCache {
     }
   }
 
+  /**
+   * Whether the Cluster has a broker connection open now: kafkajs's socket state, no request
+   * (false before the first connect and after close).
+   */
+  connected(): boolean {
+    const cluster = this.connectedCluster;
+    if (!cluster) return false;
+    return typeof cluster.isConnected === 'function' ? cluster.isConnected() : true;
+  }
+
+  /**
+   * Fetches the cluster's metadata through the producer's own Cluster (which reconnects it if
+   * it must), bounded by `timeoutMs`: whether it answered.
+   */
+  async probe(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const fetched = this.cluster()
+      .then((cluster) => cluster.refreshMetadata())
+      .then(
+        () => true,
+        () => false,
+      );
+    try {
+      return await Promise.race([fetched, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     const cluster = this.connecting;
     this.connecting = undefined;
+    this.connectedCluster = undefined;
     if (cluster) await (await cluster.catch(() => undefined))?.disconnect();
   }
 
@@ -165,7 +202,7 @@ export class TopicMetadataCache {
     if (!this.connecting) {
       const cluster = this.createCluster();
       this.connecting = cluster.connect().then(
-        () => cluster,
+        () => (this.connectedCluster = cluster),
         (error: unknown) => {
           this.connecting = undefined; // never cache a failed connect
           cluster.disconnect().catch(() => undefined);
