@@ -78,14 +78,15 @@ export function createProducer(
     );
   }
   const meters = resolved.otelMetrics;
+  const counting: SendObserver[] = [recorder, tracker];
   if (otel && meters && (meters.meterProvider || OtelMeters.globalProviderRecords(otel))) {
-    tracers.push(
-      new OtelMeters(otel, {
-        ...(resolved.otelMetrics as OtelMetersOptions),
-        semconv: resolved.tracing ? resolved.tracing.semconv : undefined,
-        clientId: clientId || undefined,
-      }),
-    );
+    const otelMeters = new OtelMeters(otel, {
+      ...(resolved.otelMetrics as OtelMetersOptions),
+      semconv: resolved.tracing ? resolved.tracing.semconv : undefined,
+      clientId: clientId || undefined,
+    });
+    observers.push(otelMeters);
+    counting.push(otelMeters);
   }
   const tracer = allOf(tracers);
   const engine = new ProducerEngine({
@@ -94,7 +95,7 @@ export function createProducer(
     transport: transport(resolved, logger),
     staging: unitOfWorkStaging,
     observers,
-    countingObservers: [recorder, tracker],
+    countingObservers: counting,
     tracer,
   });
   let outbox: OutboxSource = NO_OUTBOX;

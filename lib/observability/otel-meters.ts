@@ -1,13 +1,13 @@
 import type * as OtelApi from '@opentelemetry/api';
-import type { DeliveryReport } from '../interfaces/delivery-report.interface.js';
-import type { OutgoingRecord } from '../record/outgoing-record.js';
+import type { ProducerBatch } from '../accumulator/producer-batch.js';
+import type { PartitionBatch, PartitionOutcome } from '../transport/transport.interface.js';
 import {
   INSTRUMENTATION_NAME,
   INSTRUMENTATION_VERSION,
   semconvFromEnv,
   type SemconvVersion,
 } from './otel-tracer.js';
-import type { SendSpan, SendTracer } from './send-tracer.js';
+import type { SendObserver } from './send-observer.js';
 
 type Api = typeof OtelApi;
 
@@ -24,15 +24,22 @@ export interface OtelMetersOptions {
   readonly clientId?: string;
 }
 
+/** Longest a batch's records may have waited for their ack before the figure is not trusted (ms). */
+const PLAUSIBLE_MS = 10 * 60_000;
+
 /**
- * The messaging conventions' client metrics over `@opentelemetry/api`, per send: the
- * `messaging.client.sent.messages` counter and the `messaging.client.operation.duration`
- * histogram (seconds from `send()` to its ack or error), with `messaging.system`,
- * `messaging.operation.name`, `messaging.destination.name` and, on failure, `error.type`.
- * It plugs into the engine as a SendTracer whose spans add no headers.
+ * The messaging conventions' client metrics over `@opentelemetry/api`, counted per batch (the
+ * conventions' batch operations: one measurement per batch), so a send costs nothing here:
+ * the `messaging.client.sent.messages` counter adds a batch's record count when the broker
+ * acks it, or when it fails for good (with `error.type`); the
+ * `messaging.client.operation.duration` histogram records, per batch, the seconds from its
+ * oldest record's creation (its CreateTime) to the ack or the failure. A batch of raw records
+ * with their own timestamps (older than ten minutes, or in the future) is measured from its
+ * request instead. Attributes: `messaging.system`, `messaging.operation.name`,
+ * `messaging.destination.name`, `messaging.client.id`, and `error.type` on failure.
  */
-export class OtelMeters implements SendTracer {
-  private readonly sent: OtelApi.Counter;
+export class OtelMeters implements SendObserver {
+  private readonly sentMessages: OtelApi.Counter;
   private readonly duration: OtelApi.Histogram;
   private readonly base: OtelApi.Attributes;
   private readonly byTopic = new Map<string, OtelApi.Attributes>();
@@ -40,12 +47,13 @@ export class OtelMeters implements SendTracer {
   constructor(api: Api, options: OtelMetersOptions = {}) {
     const provider = options.meterProvider ?? api.metrics;
     const meter = provider.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
-    this.sent = meter.createCounter('messaging.client.sent.messages', {
+    this.sentMessages = meter.createCounter('messaging.client.sent.messages', {
       description: 'Number of messages a producer attempted to send to the broker.',
       unit: '{message}',
     });
     this.duration = meter.createHistogram('messaging.client.operation.duration', {
-      description: 'Duration of a send operation, from send() to its ack or error.',
+      description:
+        "Duration of a batch send, from its oldest record's creation to its ack or error.",
       unit: 's',
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
@@ -57,14 +65,6 @@ export class OtelMeters implements SendTracer {
     this.base = base;
   }
 
-  start(topic: string): SendSpan {
-    return new MeasuredSend(this, topic, performance.now());
-  }
-
-  relay(record: OutgoingRecord): SendSpan {
-    return this.start(record.topic);
-  }
-
   /**
    * Whether meters from the global MeterProvider record anything: the API's metrics have no
    * proxy, so a meter taken before an SDK is registered stays the no-op one.
@@ -73,38 +73,45 @@ export class OtelMeters implements SendTracer {
     return api.metrics.getMeterProvider().constructor.name !== 'NoopMeterProvider';
   }
 
-  /** A send ended after `seconds`; `errorType` when it failed. */
-  record(topic: string, seconds: number, errorType?: string): void {
+  answered(
+    batches: readonly PartitionBatch[],
+    outcomes: readonly PartitionOutcome[],
+    latencyMs: number,
+  ): void {
+    const now = Date.now();
+    for (let i = 0; i < batches.length; i++) {
+      // A failed answer is retried, or ends in batchFailed.
+      if (outcomes[i]?.error !== undefined) continue;
+      const { topic, batch } = batches[i];
+      const attributes = this.attributesOf(topic);
+      this.sentMessages.add(batch.count, attributes);
+      this.duration.record(seconds(now - batch.firstTimestamp, latencyMs), attributes);
+    }
+  }
+
+  batchFailed(batch: ProducerBatch, error: Error): void {
+    const attributes = { ...this.attributesOf(batch.topic), 'error.type': errorType(error) };
+    this.sentMessages.add(batch.records.length, attributes);
+    this.duration.record(seconds(Date.now() - batch.createdAt, 0), attributes);
+  }
+
+  private attributesOf(topic: string): OtelApi.Attributes {
     let attributes = this.byTopic.get(topic);
     if (!attributes) {
       attributes = { ...this.base, 'messaging.destination.name': topic };
       this.byTopic.set(topic, attributes);
     }
-    if (errorType !== undefined) attributes = { ...attributes, 'error.type': errorType };
-    this.sent.add(1, attributes);
-    this.duration.record(seconds, attributes);
+    return attributes;
   }
 }
 
-class MeasuredSend implements SendSpan {
-  constructor(
-    private readonly meters: OtelMeters,
-    private readonly topic: string,
-    private readonly startedAt: number,
-  ) {}
+function seconds(sinceOldestMs: number, requestMs: number): number {
+  const ms = sinceOldestMs >= 0 && sinceOldestMs <= PLAUSIBLE_MS ? sinceOldestMs : requestMs;
+  return ms / 1000;
+}
 
-  headers(): undefined {
-    return undefined;
-  }
-
-  end(_report: DeliveryReport): void {
-    this.meters.record(this.topic, (performance.now() - this.startedAt) / 1000);
-  }
-
-  fail(error: unknown): void {
-    const broker = (error as { brokerError?: unknown } | null)?.brokerError;
-    const type =
-      typeof broker === 'string' ? broker : error instanceof Error ? error.name : '_OTHER';
-    this.meters.record(this.topic, (performance.now() - this.startedAt) / 1000, type);
-  }
+/** The broker's error name when the error carries one, else the error's class name. */
+function errorType(error: unknown): string {
+  const broker = (error as { brokerError?: unknown } | null)?.brokerError;
+  return typeof broker === 'string' ? broker : error instanceof Error ? error.name : '_OTHER';
 }
