@@ -585,13 +585,18 @@ export class ProducerEngine implements EngineAccess {
       throw error;
     }
     return Promise.all(
-      prepared.map((p, i) =>
-        this.observe(
-          turns[i].gate.run(turns[i].ticket, () => this.appendOrRoute(p, partitions[i])),
+      prepared.map((p, i) => {
+        // With tracing, each record of the call gets its span (under the caller's context)
+        // and its trace headers, as a send() does.
+        const span = this.tracer?.start(p.record.topic);
+        const ready = span ? withSpan(p, span) : p;
+        const sent = this.observe(
+          turns[i].gate.run(turns[i].ticket, () => this.appendOrRoute(ready, partitions[i])),
           p.record.topic,
           events?.[i],
-        ),
-      ),
+        );
+        return span ? traced(sent, span) : sent;
+      }),
     );
   }
 

@@ -121,6 +121,31 @@ describe('OtelTracer (real OpenTelemetry SDK, in-memory exporter, memory transpo
     await engine.close();
   });
 
+  it('gives each record of sendMany() and sendRaw() its own span under the caller, and its header', async () => {
+    const { engine, records } = setup();
+    await engine.start();
+    const reports = await appTracer.startActiveSpan('batch-handler', async (parent) => {
+      const many = await engine.sendMany([new Traced('a'), new Traced('b'), new Traced('c')]);
+      const raw = await engine.sendRaw('trace.raw', [{ key: 'r', value: 'v' }]);
+      parent.end();
+      return [...many, ...raw];
+    });
+    const [parent] = spansNamed('batch-handler');
+    const spans = [...spansNamed('send trace.spec'), ...spansNamed('send trace.raw')];
+    expect(spans).toHaveLength(4);
+    for (const span of spans) {
+      expect(span.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+      expect(span.spanContext().traceId).toBe(parent.spanContext().traceId);
+    }
+    // Each span ended at its record's ack, with its offset; each record carries its span's id.
+    const offsets = spans.map((s) => s.attributes['messaging.kafka.offset']).sort();
+    expect(offsets).toEqual(reports.map((r) => Number(r.offset)).sort());
+    const ids = new Set(spans.map((s) => s.spanContext().spanId));
+    const written = records.map((r) => r.headers.traceparent.toString().split('-')[2]);
+    expect(new Set(written)).toEqual(ids);
+    await engine.close();
+  });
+
   it('injects through the global propagator when one is set, and a header the user set wins', async () => {
     api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     const { engine, records } = setup();
