@@ -25,6 +25,9 @@ export {
 export { SendFailedError } from './errors/send-failed.error.js';
 export { SerializationError } from './errors/serialization.error.js';
 export { TlsError } from './errors/tls.error.js';
+export { TransactionAbortedError } from './errors/transaction-aborted.error.js';
+export { TransactionFencedError } from './errors/transaction-fenced.error.js';
+export { TransactionUsageError } from './errors/transaction-usage.error.js';
 export { UnknownTopicError } from './errors/unknown-topic.error.js';
 export { ValidationError, type PropertyViolation } from './errors/validation.error.js';
 
@@ -43,6 +46,7 @@ export type {
   ReliabilityOptions,
   ReliabilitySpec,
 } from './interfaces/reliability.interface.js';
+export type { KafkaTransaction, TransactionOffsets } from './interfaces/transaction.interface.js';
 export type {
   RawRecord,
   RawSendOptions,

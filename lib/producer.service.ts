@@ -11,6 +11,8 @@ import { createProducer } from './kafka-producer.factory.js';
 import { DEFAULT_PRODUCER_NAME } from './kafka-producer.constants.js';
 import type { OutboxSource } from './outbox/outbox-plugin.js';
 import type { OutboxStats } from './outbox/stores/outbox-store.interface.js';
+import type { KafkaTransaction } from './interfaces/transaction.interface.js';
+import type { TransactionPool } from './transactions/transaction-pool.js';
 
 /**
  * Sends decorated event DTOs to Kafka. Inject the default producer as `ProducerService`,
@@ -23,24 +25,32 @@ import type { OutboxStats } from './outbox/stores/outbox-store.interface.js';
  */
 export class ProducerService implements OnModuleInit, OnApplicationShutdown {
   private readonly engine: ProducerEngine;
+  private readonly transactions: TransactionPool;
   /** @internal What OutboxService uses of this producer's outbox. */
   readonly outbox: OutboxSource;
 
   constructor(
-    options: KafkaProducerModuleOptions,
+    private readonly options: KafkaProducerModuleOptions,
     /** The producer's name (`'default'` for the one injected as `ProducerService`). */
     readonly name: string = DEFAULT_PRODUCER_NAME,
   ) {
-    ({ engine: this.engine, outbox: this.outbox } = createProducer(options, name));
+    ({
+      engine: this.engine,
+      outbox: this.outbox,
+      transactions: this.transactions,
+    } = createProducer(options, name));
   }
 
   /**
    * Loads the default codec, opens the outbox, and connects the default reliability's
    * producer unless `connect: 'lazy'`; rejects with ProducerNotConnectedError after the
-   * connect retries (so the app's start fails).
+   * connect retries (so the app's start fails). With `transactionalIdPrefix` (and eager
+   * connect), the transactional producers take their transactional ids too, fencing those of
+   * an older instance with the same prefix.
    */
-  onModuleInit(): Promise<void> {
-    return this.engine.start();
+  async onModuleInit(): Promise<void> {
+    await this.engine.start();
+    if (this.options.connect !== 'lazy') await this.transactions.open();
   }
 
   /**
@@ -48,8 +58,9 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
    * accepted record; fails what is still unsent with ProducerNotConnectedError (stored
    * instead in the outbox's fallback mode); disconnects, logging (not throwing) close errors.
    */
-  onApplicationShutdown(): Promise<void> {
-    return this.engine.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.transactions.close();
+    await this.engine.close();
   }
 
   /**
@@ -79,6 +90,22 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
     options?: RawSendOptions,
   ): Promise<DeliveryReport[]> {
     return this.engine.sendRaw(topic, records, options);
+  }
+
+  /**
+   * Runs `callback` as one Kafka transaction and resolves with its value: every
+   * `tx.send`/`tx.sendMany` (same decorators, validation, keys, serializers and partitioner
+   * as `send`, reliability 'all') and `tx.sendOffsets` inside it commits together once the
+   * callback resolves and every record is acked, or not at all. When the callback throws,
+   * the transaction aborts and the error is rethrown; when a record fails, the commit fails
+   * or `transactionTimeoutMs` (default 60000) passes, it aborts and rejects with
+   * TransactionAbortedError (`cause`: why). A newer producer with the same transactional id
+   * makes it reject with TransactionFencedError. Needs `transactionalIdPrefix`; up to
+   * `transactionalProducers` (default 3) transactions run at once. Nested calls reject with
+   * TransactionUsageError.
+   */
+  transaction<T>(callback: (tx: KafkaTransaction) => Promise<T>): Promise<T> {
+    return this.transactions.transaction(callback);
   }
 
   /** Resolves once every record accepted so far is acked or has failed. */
