@@ -13,6 +13,9 @@ import type { OutboxSource } from './outbox/outbox-plugin.js';
 import type { OutboxStats } from './outbox/stores/outbox-store.interface.js';
 import type { KafkaTransaction } from './interfaces/transaction.interface.js';
 import type { TransactionPool } from './transactions/transaction-pool.js';
+import { currentScope } from './transactions/transactional-scope.js';
+import { TransactionUsageError } from './errors/transaction-usage.error.js';
+import { Messages } from './kafka-producer.messages.js';
 
 /**
  * Sends decorated event DTOs to Kafka. Inject the default producer as `ProducerService`,
@@ -65,17 +68,23 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Sends one event. Resolves with its DeliveryReport once it has the ack its reliability
-   * asks for; rejects with a KafkaProducerError otherwise.
+   * asks for; rejects with a KafkaProducerError otherwise. Inside a `@KafkaTransactional()`
+   * method of this producer, it joins the method's transaction.
    */
   send(event: object, options?: SendOptions): Promise<DeliveryReport> {
+    const scope = currentScope(this.name);
+    if (scope) return scope.join(this.transactions).then((tx) => tx.send(event, options));
     return this.engine.send(event, options);
   }
 
   /**
    * Sends several events; resolves with their reports in the order given. Every event is
-   * checked first: if any is bad, the call rejects and none is sent.
+   * checked first: if any is bad, the call rejects and none is sent. Inside a
+   * `@KafkaTransactional()` method of this producer, it joins the method's transaction.
    */
   sendMany(events: readonly object[], options?: SendOptions): Promise<DeliveryReport[]> {
+    const scope = currentScope(this.name);
+    if (scope) return scope.join(this.transactions).then((tx) => tx.sendMany(events, options));
     return this.engine.sendMany(events, options);
   }
 
@@ -102,9 +111,13 @@ export class ProducerService implements OnModuleInit, OnApplicationShutdown {
    * TransactionAbortedError (`cause`: why). A newer producer with the same transactional id
    * makes it reject with TransactionFencedError. Needs `transactionalIdPrefix`; up to
    * `transactionalProducers` (default 3) transactions run at once. Nested calls reject with
-   * TransactionUsageError.
+   * TransactionUsageError, as does a call inside a `@KafkaTransactional()` method of this
+   * producer.
    */
   transaction<T>(callback: (tx: KafkaTransaction) => Promise<T>): Promise<T> {
+    if (currentScope(this.name)) {
+      return Promise.reject(new TransactionUsageError('nested', Messages.transactionNested));
+    }
     return this.transactions.transaction(callback);
   }
 

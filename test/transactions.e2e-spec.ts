@@ -8,6 +8,7 @@ import {
   InvalidPartitionError,
   KafkaEvent,
   KafkaProducerModule,
+  KafkaTransactional,
   KeyedBy,
   ProducerService,
   Reliability,
@@ -36,6 +37,22 @@ class Moved {
 @Reliability('leader')
 class LeaderOnly {
   @IsString() id!: string;
+}
+
+/** A service whose methods are transactions of the default producer. */
+class Transfers {
+  constructor(private readonly producer: ProducerService) {}
+
+  @KafkaTransactional()
+  async move(on: string, ids: string[], fail = false): Promise<number> {
+    await this.producer.send(Moved.of(ids[0]), { topic: on });
+    await this.producer.sendMany(
+      ids.slice(1).map((id) => Moved.of(id)),
+      { topic: on },
+    );
+    if (fail) throw new Error('transfer failed');
+    return ids.length;
+  }
 }
 
 /** What an independent kafkajs consumer reads of `topics` from the beginning (values as text). */
@@ -196,6 +213,23 @@ describe('transactions against a real broker', () => {
     const want = ids.flatMap((id) => [`${id}-a`, `${id}-b`]).sort();
     expect((await values(brokers, on, 12, 'read_committed')).sort()).toEqual(want);
     expect(await topicRecordCount(brokers, on)).toBeGreaterThanOrEqual(12);
+  });
+
+  it('@KafkaTransactional(): the sends inside the method commit together, or abort when it throws', async () => {
+    const on = uniqueTopic('tx-decorated');
+    await createTopic(brokers, on, 3);
+    const transfers = new Transfers(producer);
+    await expect(transfers.move(on, ['d1', 'd2', 'd3'])).resolves.toBe(3);
+    await expect(transfers.move(on, ['x1', 'x2'], true)).rejects.toThrow('transfer failed');
+    await expect(transfers.move(on, ['d4', 'd5'])).resolves.toBe(2);
+    expect((await values(brokers, on, 5, 'read_committed')).sort()).toEqual([
+      'd1',
+      'd2',
+      'd3',
+      'd4',
+      'd5',
+    ]);
+    expect((await values(brokers, on, 7, 'read_uncommitted')).sort()).toContain('x2');
   });
 
   it('refuses bad input with TransactionUsageError and sends nothing', async () => {

@@ -22,7 +22,15 @@ function parts(log: string[], fenceAt: Set<string>) {
       start: () => Promise.resolve(),
       close: () => (log.push(`close ${transactionalId}`), Promise.resolve()),
       profileOf: () => ALL,
-      send: () => Promise.resolve({ topic: 't', partition: 0, offset: '0', timestamp: '0' }),
+      send: () =>
+        Promise.resolve({
+          topic: 't',
+          partition: 0,
+          offset: '0',
+          timestamp: '0',
+          key: null,
+          eventId: 'e',
+        }),
       sendMany: () => Promise.resolve([]),
       flush: () => Promise.resolve(),
     };

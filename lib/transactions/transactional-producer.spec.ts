@@ -41,7 +41,7 @@ class FakeEngine implements TransactionEngine {
     const promise = new Promise<DeliveryReport>((resolve, reject) => {
       ack = () => {
         this.log.push(`ack ${id}`);
-        resolve({ topic: 't', partition: 0, offset: '0', timestamp: '0', eventId: id });
+        resolve({ topic: 't', partition: 0, offset: '0', timestamp: '0', key: null, eventId: id });
       };
       fail = (error) => {
         this.log.push(`fail ${id}`);
