@@ -2,7 +2,7 @@
 export { InjectOutbox, InjectProducer } from './kafka-producer.decorators.js';
 export { KafkaEvent, type KafkaEventOptions } from './decorators/kafka-event.decorator.js';
 export { KafkaHeader } from './decorators/kafka-header.decorator.js';
-export { KafkaTransactional } from './decorators/kafka-transactional.decorator.js';
+export { KafkaTransactional } from './transactions/kafka-transactional.decorator.js';
 export { KeyedBy, type EventKey, type KeyedBySpec } from './decorators/keyed-by.decorator.js';
 export { Reliability } from './decorators/reliability.decorator.js';
 

@@ -1,5 +1,5 @@
 import { DEFAULT_PRODUCER_NAME } from '../kafka-producer.constants.js';
-import { runTransactional } from '../transactions/transactional-scope.js';
+import { runTransactional } from './transactional-scope.js';
 
 /**
  * Runs the decorated (async) method as one Kafka transaction of the producer named
