@@ -176,6 +176,18 @@ describe('TransactionalProducer', () => {
     expect(engine.pending).toEqual([]);
   });
 
+  it('takes a new epoch when EndTxn abort fails, still rethrowing the callback error', async () => {
+    const { log, transport, run } = setup();
+    transport.endErrors.push(new SendFailedError('', true, 'COORDINATOR_NOT_AVAILABLE', 'gone'));
+    const boom = new Error('boom');
+    await expect(
+      run(async () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(log.slice(-2)).toEqual(['end abort', 'init']);
+  });
+
   it('rejects with TransactionAbortedError when EndTxn commit fails, and takes a new epoch', async () => {
     const { log, transport, run } = setup();
     transport.endErrors.push(new SendFailedError('', false, 'INVALID_TXN_STATE', 'no'));

@@ -102,16 +102,19 @@ export class TransactionalProducer {
   private async abort(tx: Transaction, why: unknown): Promise<void> {
     const failure = await tx.settled();
     if (this.noteFenced(why) || this.noteFenced(failure?.error)) return;
+    let ended = true;
     try {
       await this.parts.transport.end(false);
     } catch (error) {
       if (this.noteFenced(error)) return;
+      ended = false;
       this.logger.warn(
         `abort of ${this.transactionalId} failed (${String(error)}): taking a new epoch`,
       );
     }
-    // A send that failed may leave the sequence numbers unknown: a new epoch starts them again.
-    if (failure) await this.renew();
+    // A send that failed may leave the sequence numbers unknown, and a failed EndTxn the
+    // transaction open: a new epoch starts the numbers again and aborts what is open.
+    if (failure || !ended) await this.renew();
   }
 
   /** InitProducerId again (a new epoch); a failure is logged, and the next open() tries again. */
