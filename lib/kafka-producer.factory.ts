@@ -65,6 +65,7 @@ export function createProducer(
       return { engine: txEngine, transport };
     },
     txLogger,
+    resolved.brokers,
   );
   if (!resolved.outbox) return { engine, outbox: NO_OUTBOX, transactions };
   const outbox = new OutboxPlugin(engine, resolved.outbox, logger);

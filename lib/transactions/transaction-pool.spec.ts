@@ -130,6 +130,17 @@ describe('TransactionPool', () => {
     expect(() => setup({ transactionalProducers: 0 })).toThrow(ConfigurationError);
   });
 
+  it('closes its producers; a transaction after close() rejects with ProducerNotConnectedError', async () => {
+    const { log, pool } = setup();
+    await pool.open();
+    await pool.close();
+    expect(log.filter((l) => l.startsWith('close'))).toEqual(['close app-0', 'close app-1']);
+    await expect(pool.transaction(async () => 1)).rejects.toMatchObject({
+      name: 'ProducerNotConnectedError',
+      retriable: false,
+    });
+  });
+
   it('drops a fenced producer without replacing it; with none left, transactions are fenced', async () => {
     const { log, fenceAt, pool } = setup();
     fenceAt.add('app-0');

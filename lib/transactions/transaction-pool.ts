@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '@nestjs/common';
 import { ConfigurationError } from '../errors/configuration.error.js';
+import { ProducerNotConnectedError } from '../errors/producer-not-connected.error.js';
 import type { TransactionFencedError } from '../errors/transaction-fenced.error.js';
 import { TransactionUsageError } from '../errors/transaction-usage.error.js';
 import type { KafkaTransaction } from '../interfaces/transaction.interface.js';
@@ -38,11 +39,14 @@ export class TransactionPool {
   }> = [];
   private opening?: Promise<void>;
   private fencedWith?: TransactionFencedError;
+  private closed = false;
 
   constructor(
     private readonly settings: TransactionPoolSettings,
     private readonly create: (transactionalId: string) => TransactionalParts,
     private readonly logger: Logger,
+    /** The bootstrap brokers, for errors. */
+    private readonly brokers: readonly string[] = [],
   ) {
     const size = settings.transactionalProducers;
     if (!Number.isInteger(size) || size < 1) {
@@ -97,6 +101,7 @@ export class TransactionPool {
     if (this.context.getStore()) {
       throw new TransactionUsageError('nested', Messages.transactionNested);
     }
+    if (this.closed) throw this.closedError();
     await this.open();
     const member = await this.acquire();
     try {
@@ -108,8 +113,9 @@ export class TransactionPool {
 
   /** Closes every member (each flushes what it holds first). */
   async close(): Promise<void> {
+    this.closed = true;
     const members = this.members ?? [];
-    for (const w of this.waiting.splice(0)) w.reject(new Error(Messages.closed));
+    for (const w of this.waiting.splice(0)) w.reject(this.closedError());
     await Promise.all(members.map((m) => m.close()));
   }
 
@@ -134,6 +140,10 @@ export class TransactionPool {
     const next = this.waiting.shift();
     if (next) next.resolve(member);
     else this.free.push(member);
+  }
+
+  private closedError(): ProducerNotConnectedError {
+    return new ProducerNotConnectedError(Messages.closed, this.brokers, { retriable: false });
   }
 
   /** The fencing error once no member is left, else undefined. */

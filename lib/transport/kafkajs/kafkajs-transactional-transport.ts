@@ -85,6 +85,10 @@ export class KafkajsTransactionalTransport
   }
 
   async open(): Promise<void> {
+    if (this.current) {
+      await this.current;
+      return;
+    }
     const { brokers, connectRetries, connectTimeoutMs } = this.txn;
     await connectWithRetries(
       async () => {
