@@ -2,6 +2,7 @@
 export { InjectOutbox, InjectProducer } from './kafka-producer.decorators.js';
 export { KafkaEvent, type KafkaEventOptions } from './decorators/kafka-event.decorator.js';
 export { KafkaHeader } from './decorators/kafka-header.decorator.js';
+export { KafkaTransactional } from './transactions/kafka-transactional.decorator.js';
 export { KeyedBy, type EventKey, type KeyedBySpec } from './decorators/keyed-by.decorator.js';
 export { Reliability } from './decorators/reliability.decorator.js';
 
@@ -26,6 +27,9 @@ export {
 export { SendFailedError } from './errors/send-failed.error.js';
 export { SerializationError } from './errors/serialization.error.js';
 export { TlsError } from './errors/tls.error.js';
+export { TransactionAbortedError } from './errors/transaction-aborted.error.js';
+export { TransactionFencedError } from './errors/transaction-fenced.error.js';
+export { TransactionUsageError } from './errors/transaction-usage.error.js';
 export { UnknownTopicError } from './errors/unknown-topic.error.js';
 export { ValidationError, type PropertyViolation } from './errors/validation.error.js';
 
@@ -52,6 +56,7 @@ export type {
   ReliabilityOptions,
   ReliabilitySpec,
 } from './interfaces/reliability.interface.js';
+export type { KafkaTransaction, TransactionOffsets } from './interfaces/transaction.interface.js';
 export type {
   RawRecord,
   RawSendOptions,

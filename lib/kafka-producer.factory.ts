@@ -19,6 +19,7 @@ import {
 } from './kafka-producer.options.js';
 import { NO_OUTBOX, OutboxPlugin, type OutboxSource } from './outbox/outbox-plugin.js';
 import { unitOfWorkStaging } from './outbox/unit-of-work.js';
+import { KafkajsTransactionalTransport } from './transport/kafkajs/kafkajs-transactional-transport.js';
 import { KafkajsTransport } from './transport/kafkajs/kafkajs-transport.js';
 import type { Transport } from './transport/transport.interface.js';
 
@@ -27,6 +28,7 @@ export type TransportFactory = (options: ResolvedProducerOptions, logger: Logger
 
 const kafkajsTransport: TransportFactory = (options, logger) =>
   new KafkajsTransport(options, logger);
+import { TransactionPool } from './transactions/transaction-pool.js';
 
 /** A ProducerListener as the engine's observer. */
 function listenerObserver(listener: ProducerListener): SendObserver {
@@ -44,12 +46,16 @@ export interface WiredProducer {
   readonly metrics: () => Promise<ProducerMetrics>;
   /** The producer's health, from its own state (see ProducerHealth). */
   readonly health: (options?: HealthCheckOptions) => Promise<ProducerHealth>;
+  /** The transactional producers of `producer.transaction()` (empty without a prefix). */
+  readonly transactions: TransactionPool;
 }
 
 /**
  * Wires one producer: its options, the kafkajs transport (or the one `transport` makes), the
  * engine, the `@Outboxed()` staging, the listeners, the metrics recorder and the health
- * tracker as observers, the tracer, and the outbox (when configured) as an engine plug-in.
+ * tracker as observers, the tracer, the outbox (when configured) as an engine plug-in, and
+ * the transaction pool: each pooled producer an engine of its own (reliability 'all',
+ * records given up at the transaction timeout) over a transactional transport.
  */
 export function createProducer(
   options: KafkaProducerModuleOptions,
@@ -132,5 +138,30 @@ export function createProducer(
       ...(stats ? { outbox: { backlog: stats.backlog, oldestAgeMs: stats.oldestAgeMs ?? 0 } } : {}),
     };
   };
-  return { engine, outbox, metrics, health };
+  const txLogger = new Logger(`${LOGGER_CONTEXT}:${name}:transactions`);
+  const txOptions = {
+    ...resolved,
+    reliability: 'all' as const,
+    deliveryTimeoutMs: Math.min(resolved.deliveryTimeoutMs, resolved.transactionTimeoutMs),
+    outbox: undefined,
+  };
+  const transactions = new TransactionPool(
+    resolved,
+    (transactionalId) => {
+      const transport = new KafkajsTransactionalTransport(
+        { ...txOptions, transactionalId, transactionTimeoutMs: resolved.transactionTimeoutMs },
+        txLogger,
+      );
+      const txEngine = new ProducerEngine({
+        options: txOptions,
+        logger: txLogger,
+        transport,
+        observers: resolved.listeners.map(listenerObserver),
+      });
+      return { engine: txEngine, transport };
+    },
+    txLogger,
+    resolved.brokers,
+  );
+  return { engine, outbox, metrics, health, transactions };
 }

@@ -65,4 +65,16 @@ export const Messages = {
   abandoned: 'the producer shut down before this record was sent',
   options: (described: string) => `producer options (secrets redacted): ${described}`,
   noOutbox: 'this producer has no outbox: set the outbox option of KafkaProducerModule.forRoot',
+  transactionFenced: (id: string) =>
+    `transactional id ${id} was taken by a newer producer (another instance with the same transactionalIdPrefix?): this producer is fenced and its transaction is not committed`,
+  transactionAborted: (id: string, cause: unknown) =>
+    `the transaction of ${id} was aborted: ${cause instanceof Error ? cause.message : String(cause)}`,
+  transactionNotConfigured:
+    'transaction() needs the transactionalIdPrefix option (unique per app instance) in KafkaProducerModule.forRoot',
+  transactionReliability: (spec: string) =>
+    `a transaction sends with reliability 'all' only; got ${spec}`,
+  transactionFinished: 'this transaction is finished: send inside its callback, before it returns',
+  transactionNested: 'transaction() inside a transaction of the same producer: use the outer tx',
+  transactionTimeout: (ms: number) =>
+    `the transaction took longer than transactionTimeoutMs (${ms} ms)`,
 } as const;

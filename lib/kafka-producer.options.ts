@@ -48,6 +48,9 @@ export interface ResolvedProducerOptions {
   readonly connectTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly schemaRegistry?: KafkaProducerModuleOptions['schemaRegistry'];
+  readonly transactionalIdPrefix?: string;
+  readonly transactionalProducers: number;
+  readonly transactionTimeoutMs: number;
 }
 
 /** Fills in the defaults (those of today's Java producer). */
@@ -92,6 +95,9 @@ export function resolveOptions(options: KafkaProducerModuleOptions): ResolvedPro
     connectTimeoutMs: options.connectTimeoutMs ?? 10000,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30000,
     schemaRegistry: options.schemaRegistry,
+    transactionalIdPrefix: options.transactionalIdPrefix,
+    transactionalProducers: options.transactionalProducers ?? 3,
+    transactionTimeoutMs: options.transactionTimeoutMs ?? 60000,
   };
 }
 

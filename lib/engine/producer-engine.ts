@@ -325,6 +325,16 @@ export class ProducerEngine implements EngineAccess {
     return this.closing;
   }
 
+  /**
+   * The reliability profile `event` is sent with, given `options` (its `@Reliability`, else
+   * the producer's default); throws InvalidEventError for anything but a decorated event.
+   */
+  profileOf(event: object, options: SendOptions = NO_OPTIONS): ReliabilityProfile {
+    return this.pipeline.profileFor(
+      options.reliability ?? this.pipeline.describe(event).reliability,
+    );
+  }
+
   /** Resolves once every record accepted so far is acked or has failed. */
   async flush(): Promise<void> {
     const waiting = this.admission.waiting().filter((w) => w instanceof WaitingSend);

@@ -102,6 +102,26 @@ export interface KafkaProducerModuleOptions {
    * Default none.
    */
   schemaRegistry?: SchemaRegistryOptions | SchemaRegistryApi;
+  /**
+   * Turns on `transaction()`: the pooled transactional producers take the transactional ids
+   * `<prefix>-0` … `<prefix>-<n-1>`. It must be unique per app instance and stable across its
+   * restarts: a new producer with a transactional id fences the older one (its transactions
+   * fail with TransactionFencedError), which is how a restarted instance stops its own
+   * zombie, and how two instances sharing a prefix would stop each other. Default none
+   * (`transaction()` rejects with TransactionUsageError).
+   */
+  transactionalIdPrefix?: string;
+  /**
+   * Transactional producers in the pool: that many transactions run at once, the others
+   * wait for a free one. Default 3.
+   */
+  transactionalProducers?: number;
+  /**
+   * The longest a transaction may stay open; the broker aborts it after that, and the
+   * module aborts one whose callback and sends took longer [transaction.timeout.ms].
+   * Default 60000 ms.
+   */
+  transactionTimeoutMs?: number;
 }
 
 /** Options that say which producer a module registers and how it is scoped. */

@@ -56,3 +56,32 @@ export interface Transport {
   /** Disconnects everything; errors are logged, not thrown. */
   close(): Promise<void>;
 }
+
+/** One topic's offsets to commit for a consumer group inside a transaction (the next offset to read). */
+export interface TopicOffsets {
+  readonly topic: string;
+  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly offset: string }>;
+}
+
+/**
+ * A {@link Transport} whose records belong to transactions of one transactional id, as
+ * Java's TransactionManager keeps them: {@link begin} opens one, every partition is added
+ * to it before its first batch, {@link sendOffsets} adds a consumer group's offsets, and
+ * {@link end} commits or aborts it. One transaction at a time.
+ */
+export interface TransactionalTransport extends Transport {
+  readonly transactionalId: string;
+  /** Connects and takes the transactional id ({@link init}) unless it holds it already. */
+  open(): Promise<void>;
+  /**
+   * InitProducerId with the transactional id (which fences every older producer of it and
+   * aborts a transaction it left open); again after a failed transaction, for a new epoch.
+   */
+  init(): Promise<void>;
+  /** Opens a transaction: the partitions of the following produce() calls join it. */
+  begin(): void;
+  /** Adds `groupId`'s offsets to the open transaction (AddOffsetsToTxn, TxnOffsetCommit). */
+  sendOffsets(groupId: string, topics: readonly TopicOffsets[]): Promise<void>;
+  /** Commits (or aborts) the open transaction: EndTxn. Call once every batch is answered. */
+  end(commit: boolean): Promise<void>;
+}

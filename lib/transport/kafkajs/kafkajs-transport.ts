@@ -81,18 +81,21 @@ interface Leaders {
  * does not retry: every batch gets its outcome, and the sender retries (same numbers).
  */
 export class KafkajsTransport implements Transport {
-  private readonly metadata: TopicMetadataCache;
+  protected readonly metadata: TopicMetadataCache;
   private readonly identities: ProducerIdentities;
-  private readonly book = new SequenceBook();
+  protected readonly book = new SequenceBook();
   private readonly leaders = new Map<string, Leaders>();
   /** A request failed in a way that may mean moved leaders: refresh before the next. */
   private stale = false;
   private refreshing?: Promise<void>;
   private isClosed = false;
 
+  /** The transactional id its Produce requests carry, and whose batches are transactional. */
+  protected readonly transactional: string | null = null;
+
   constructor(
-    private readonly settings: KafkajsTransportSettings,
-    private readonly logger: Logger,
+    protected readonly settings: KafkajsTransportSettings,
+    protected readonly logger: Logger,
     /** The kafkajs client; made from `settings.client` unless a test gives its own. */
     kafka: Kafka = new Kafka({
       requestTimeout: settings.requestTimeoutMs,
@@ -188,7 +191,7 @@ export class KafkajsTransport implements Transport {
         slotKey(topic, partition),
         identity,
       );
-      return batch.seal(id.producerId, id.epoch, sequence);
+      return batch.seal(id.producerId, id.epoch, sequence, this.transactional !== null);
     });
     const byLeader = new Map<number, number[]>();
     const leadersByTopic = new Map<string, ReadonlyMap<number, number> | undefined>();
@@ -215,7 +218,7 @@ export class KafkajsTransport implements Transport {
   }
 
   /** The identity a request of `profile` numbers its batches with (a new one if one must). */
-  private async identity(
+  protected async identity(
     batches: readonly PartitionBatch[],
     profile: ReliabilityProfile,
     compression: CompressionCodec,
@@ -244,6 +247,7 @@ export class KafkajsTransport implements Transport {
       answer = await broker.produce({
         acks: profile.acks,
         timeout: this.settings.requestTimeoutMs,
+        ...(this.transactional === null ? {} : { transactionalId: this.transactional }),
         topicData: this.topicData(batches, sealed, indexes),
       });
     } catch (error) {
@@ -284,8 +288,13 @@ export class KafkajsTransport implements Transport {
       }
       if (error.retriable) this.stale = true;
       this.settle(batches[i], profile, sequenceOutcome(error));
-      outcomes[i] = { error: toProducerError(error, topic) };
+      outcomes[i] = { error: this.refusal(error, topic) };
     }
+  }
+
+  /** The typed error a partition's error answer (other than a duplicate) fails with. */
+  protected refusal(error: Error & { type?: string }, topic: string): KafkaProducerError {
+    return toProducerError(error, topic);
   }
 
   private settle(
