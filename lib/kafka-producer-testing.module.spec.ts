@@ -155,4 +155,42 @@ describe('KafkaProducerTestingModule', () => {
     ).toMatchObject([{ quantity: 2 }]);
     await moduleRef.close();
   });
+  it('keeps a transaction apart: committed records and offsets appear on commit, aborted ones never', async () => {
+    const { moduleRef, producer, recorder } = await kit({
+      transactionalIdPrefix: 'kit-tx',
+      partitions: { 'kit.orders': 3 },
+    });
+    const offsets = {
+      consumerGroupId: 'enricher',
+      topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '42' }] }],
+    };
+    const value = await producer.transaction(async (tx) => {
+      await tx.sendMany([OrderPlaced.of('c-1', 1), OrderPlaced.of('c-2', 2)]);
+      await tx.sendOffsets(offsets);
+      // Acked, but not committed yet: a read_committed consumer does not see them.
+      expect(recorder.history('kit.orders')).toEqual([]);
+      expect(recorder.transactions().map((t) => t.state)).toEqual(['open']);
+      return 'done';
+    });
+    expect(value).toBe('done');
+    await expect(
+      producer.transaction(async (tx) => {
+        await tx.send(OrderPlaced.of('a-1', 3));
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    expect(recorder.history('kit.orders').map((r) => r.key)).toEqual(['c-1', 'c-2']);
+    expect(recorder.committed().map((r) => r.key)).toEqual(['c-1', 'c-2']);
+    expect(recorder.aborted().map((r) => r.key)).toEqual(['a-1']);
+    const [committed, aborted] = recorder.transactions();
+    expect(committed).toMatchObject({ state: 'committed', offsets: [offsets] });
+    expect(aborted).toMatchObject({ state: 'aborted', offsets: [] });
+    expect(committed.transactionalId).toMatch(/^kit-tx/);
+    // The same validation as outside a transaction: nothing of a bad DTO is recorded.
+    await expect(
+      producer.transaction((tx) => tx.send(OrderPlaced.of('bad', 0))),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(recorder.committed()).toHaveLength(2);
+    await moduleRef.close();
+  });
 });

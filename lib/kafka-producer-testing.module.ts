@@ -11,7 +11,10 @@ import {
 } from './kafka-producer-core.module.js';
 import type { TransportFactory } from './kafka-producer.factory.js';
 import { getProducerOptionsToken } from './kafka-producer.utils.js';
+import type { ResolvedProducerOptions } from './kafka-producer.options.js';
+import { InMemoryTransactionalTransport } from './testing/in-memory-transactional-transport.js';
 import { InMemoryTransport } from './testing/in-memory-transport.js';
+import type { TransactionalSettings } from './transport/kafkajs/kafkajs-transactional-transport.js';
 import { ProducerRecorder, type RecorderOptions } from './testing/producer-recorder.js';
 
 /** Options of `KafkaProducerTestingModule.forRoot()`: the module's, all optional, plus the in-memory broker's. */
@@ -52,8 +55,18 @@ export class KafkaProducerTestingModule {
    */
   static forRoot(options: KafkaProducerTestingOptions = {}): DynamicModule {
     const recorder = new ProducerRecorder(options);
-    const transport: TransportFactory = (resolved) =>
-      new InMemoryTransport(recorder, resolved.maxInFlightRequests);
+    const transport: TransportFactory = Object.assign(
+      (resolved: ResolvedProducerOptions) =>
+        new InMemoryTransport(recorder, resolved.maxInFlightRequests),
+      {
+        transactional: (settings: TransactionalSettings) =>
+          new InMemoryTransactionalTransport(
+            recorder,
+            settings.maxInFlightRequests,
+            settings.transactionalId,
+          ),
+      },
+    );
     const providers: Provider[] = [
       { provide: getProducerOptionsToken(options.name), useValue: producerOptions(options) },
       { provide: getRecorderToken(options.name), useValue: recorder },

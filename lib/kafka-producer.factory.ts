@@ -19,12 +19,21 @@ import {
 } from './kafka-producer.options.js';
 import { NO_OUTBOX, OutboxPlugin, type OutboxSource } from './outbox/outbox-plugin.js';
 import { unitOfWorkStaging } from './outbox/unit-of-work.js';
-import { KafkajsTransactionalTransport } from './transport/kafkajs/kafkajs-transactional-transport.js';
+import {
+  KafkajsTransactionalTransport,
+  type TransactionalSettings,
+} from './transport/kafkajs/kafkajs-transactional-transport.js';
 import { KafkajsTransport } from './transport/kafkajs/kafkajs-transport.js';
-import type { Transport } from './transport/transport.interface.js';
+import type { Transport, TransactionalTransport } from './transport/transport.interface.js';
 
 /** Makes a producer's transport from its resolved options (the testing kit's in-memory one). */
-export type TransportFactory = (options: ResolvedProducerOptions, logger: Logger) => Transport;
+export type TransportFactory = ((options: ResolvedProducerOptions, logger: Logger) => Transport) & {
+  /** The transport of one pooled transactional producer (default: the kafkajs one). */
+  readonly transactional?: (
+    settings: TransactionalSettings,
+    logger: Logger,
+  ) => TransactionalTransport;
+};
 
 const kafkajsTransport: TransportFactory = (options, logger) =>
   new KafkajsTransport(options, logger);
@@ -139,6 +148,7 @@ export function createProducer(
     };
   };
   const txLogger = new Logger(`${LOGGER_CONTEXT}:${name}:transactions`);
+  const makeTransactional = transport.transactional;
   const txOptions = {
     ...resolved,
     reliability: 'all' as const,
@@ -148,10 +158,14 @@ export function createProducer(
   const transactions = new TransactionPool(
     resolved,
     (transactionalId) => {
-      const transport = new KafkajsTransactionalTransport(
-        { ...txOptions, transactionalId, transactionTimeoutMs: resolved.transactionTimeoutMs },
-        txLogger,
-      );
+      const settings = {
+        ...txOptions,
+        transactionalId,
+        transactionTimeoutMs: resolved.transactionTimeoutMs,
+      };
+      const transport = makeTransactional
+        ? makeTransactional(settings, txLogger)
+        : new KafkajsTransactionalTransport(settings, txLogger);
       const txEngine = new ProducerEngine({
         options: txOptions,
         logger: txLogger,

@@ -2,7 +2,11 @@ import { KafkaProducerError } from '../errors/kafka-producer.error.js';
 import { SendFailedError } from '../errors/send-failed.error.js';
 import type { CompressionCodec } from '../interfaces/compression.interface.js';
 import { readRecordBatch } from '../protocol/record-batch-reader.js';
-import type { PartitionBatch, PartitionOutcome } from '../transport/transport.interface.js';
+import type {
+  PartitionBatch,
+  PartitionOutcome,
+  TopicOffsets,
+} from '../transport/transport.interface.js';
 
 /** A record the in-memory broker acknowledged, as a consumer would read it. */
 export interface RecordedRecord {
@@ -30,6 +34,30 @@ export interface RecordedRecord {
   };
 }
 
+/** A consumer group's offsets sent in a transaction (`tx.sendOffsets`). */
+export interface RecordedOffsets {
+  readonly consumerGroupId: string;
+  readonly topics: readonly TopicOffsets[];
+}
+
+/** One transaction the in-memory broker saw, by its transactional id. */
+export interface RecordedTransaction {
+  readonly transactionalId: string;
+  /** `open` until the producer commits or aborts it. */
+  readonly state: 'open' | 'committed' | 'aborted';
+  /** Its records, in acknowledgement order (offsets are taken when they are appended, as Kafka does). */
+  readonly records: readonly RecordedRecord[];
+  /** The consumer offsets it carries (committed for their group only when it commits). */
+  readonly offsets: readonly RecordedOffsets[];
+}
+
+interface OpenTransaction {
+  transactionalId: string;
+  state: RecordedTransaction['state'];
+  records: RecordedRecord[];
+  offsets: RecordedOffsets[];
+}
+
 /** Options of the in-memory broker; see `KafkaProducerTestingModule.forRoot`. */
 export interface RecorderOptions {
   /** Acknowledge every request at once (`true`, the default) or wait for `completeNext()` / `errorNext()`. */
@@ -45,6 +73,8 @@ interface PendingBatch {
   readonly batch: PartitionBatch;
   readonly codec: CompressionCodec;
   readonly settle: (outcome: PartitionOutcome) => void;
+  /** The transaction it belongs to, if any. */
+  readonly tx?: OpenTransaction;
 }
 
 interface Waiter {
@@ -86,6 +116,9 @@ export class ProducerRecorder {
   private readonly pending: PendingBatch[] = [];
   private readonly topicErrors = new Map<string, Error>();
   private waiters: Waiter[] = [];
+  private readonly txs: OpenTransaction[] = [];
+  /** The open transaction of each transactional id. */
+  private readonly openTx = new Map<string, OpenTransaction>();
 
   constructor(options: RecorderOptions = {}) {
     this.autoComplete = options.autoComplete ?? true;
@@ -93,15 +126,36 @@ export class ProducerRecorder {
     this.defaultPartitions = options.defaultPartitions ?? 1;
   }
 
-  /** The records acknowledged so far (of `topic`, or of every topic), in acknowledgement order. */
+  /**
+   * The records acknowledged so far (of `topic`, or of every topic), in acknowledgement order,
+   * as a `read_committed` consumer sees them: those of a transaction appear when it commits,
+   * never when it aborts (see {@link transactions}).
+   */
   history(topic?: string): RecordedRecord[] {
     return topic === undefined ? [...this.records] : this.records.filter((r) => r.topic === topic);
   }
 
-  /** Forgets the history and the per-topic errors (offsets go on; pending requests stay). */
+  /** Every transaction so far (open, committed, aborted), in the order they began. */
+  transactions(): RecordedTransaction[] {
+    return this.txs.map((t) => ({ ...t, records: [...t.records], offsets: [...t.offsets] }));
+  }
+
+  /** The records of committed transactions (of `topic`, or of every topic). */
+  committed(topic?: string): RecordedRecord[] {
+    return this.recordsOf('committed', topic);
+  }
+
+  /** The records of aborted transactions (of `topic`, or of every topic): on the log, never read committed. */
+  aborted(topic?: string): RecordedRecord[] {
+    return this.recordsOf('aborted', topic);
+  }
+
+  /** Forgets the history, the transactions and the per-topic errors (offsets go on; pending requests stay). */
   clear(): void {
     this.records.length = 0;
     this.topicErrors.clear();
+    // Open transactions stay: their records appear when they commit.
+    this.txs.splice(0, this.txs.length, ...this.txs.filter((t) => t.state === 'open'));
   }
 
   /** Partition batches waiting for `completeNext()` / `errorNext()` (with `autoComplete: false`). */
@@ -170,10 +224,35 @@ export class ProducerRecorder {
     return this.partitionCounts[topic] ?? this.defaultPartitions;
   }
 
+  /** @internal A transactional producer opened a transaction. */
+  beginTransaction(transactionalId: string): void {
+    const tx: OpenTransaction = { transactionalId, state: 'open', records: [], offsets: [] };
+    this.txs.push(tx);
+    this.openTx.set(transactionalId, tx);
+  }
+
+  /** @internal Offsets sent in the open transaction of `transactionalId`. */
+  transactionOffsets(transactionalId: string, offsets: RecordedOffsets): void {
+    this.openTx.get(transactionalId)?.offsets.push(offsets);
+  }
+
+  /** @internal The open transaction of `transactionalId` ends. */
+  endTransaction(transactionalId: string, commit: boolean): void {
+    const tx = this.openTx.get(transactionalId);
+    if (!tx) return;
+    this.openTx.delete(transactionalId);
+    tx.state = commit ? 'committed' : 'aborted';
+    if (commit) {
+      this.records.push(...tx.records);
+      this.wake();
+    }
+  }
+
   /** @internal The in-memory transport's produce: an outcome per batch, in order. */
   produce(
     batches: readonly PartitionBatch[],
     codec: CompressionCodec,
+    transactionalId?: string,
   ): Promise<PartitionOutcome[]> {
     return Promise.all(
       batches.map(
@@ -181,7 +260,8 @@ export class ProducerRecorder {
           new Promise<PartitionOutcome>((settle) => {
             const failure = this.topicErrors.get(batch.topic);
             if (failure) return settle({ error: typed(batch.topic, failure) });
-            const pending = { batch, codec, settle };
+            const tx = transactionalId ? this.openTx.get(transactionalId) : undefined;
+            const pending = { batch, codec, settle, tx };
             if (this.autoComplete) void this.acknowledge(pending);
             else this.pending.push(pending);
           }),
@@ -189,7 +269,12 @@ export class ProducerRecorder {
     );
   }
 
-  private async acknowledge({ batch, codec, settle }: PendingBatch): Promise<RecordedRecord[]> {
+  private recordsOf(state: RecordedTransaction['state'], topic?: string): RecordedRecord[] {
+    const records = this.txs.filter((t) => t.state === state).flatMap((t) => t.records);
+    return topic === undefined ? records : records.filter((r) => r.topic === topic);
+  }
+
+  private async acknowledge({ batch, codec, settle, tx }: PendingBatch): Promise<RecordedRecord[]> {
     let read;
     try {
       read = await readRecordBatch(batch.batch, codec);
@@ -215,9 +300,10 @@ export class ProducerRecorder {
         raw: { key: r.key, value: r.value, headers: r.headers },
       };
     });
-    this.records.push(...added);
+    if (tx) tx.records.push(...added);
+    else this.records.push(...added);
     settle({ baseOffset: base });
-    this.wake();
+    if (!tx) this.wake();
     return added;
   }
 
