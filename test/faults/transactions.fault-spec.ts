@@ -12,28 +12,40 @@ import {
   closeApp,
   createFaultTopic,
   FaultEvent,
+  fullIsr,
   healCluster,
   partitionState,
   print,
   sleep,
   startFaultCluster,
+  waitForPartitions,
 } from './support/scenario.js';
 
 /**
- * docs/reliability.md: F13, modelled on Kafka's own transactions_test (scaled down to fit the
- * CI budget): a consume-transform-produce copier (kafkajs consumer, read_committed, offsets
- * committed inside each transaction with sendOffsets) copies a 3-partition input topic to an
- * output topic, 100 records per transaction, while the output partition leader is SIGKILLed,
- * the transaction coordinator's broker is SIGKILLed, and a leader is SIGSTOPped, each at 20%
- * or more of the progress. The output read read_committed must equal the input as a set,
- * with no duplicate and every input partition's order kept.
+ * docs/reliability.md: F13, modelled on Kafka's own transactions_test: a consume-transform-
+ * produce copier (kafkajs consumer, read_committed, offsets committed inside each transaction
+ * with sendOffsets) copies 20,001 records of a 3-partition input topic to an output topic,
+ * 100 records per transaction, through twelve faults from 20% of the progress on: three
+ * rounds of a SIGKILL of an output partition's leader, a SIGKILL of the transaction
+ * coordinator's broker, a SIGSTOP of an output partition's leader and a SIGSTOP of the
+ * coordinator's broker. The copier does not pass a fault's share of the progress before that
+ * fault has begun, so every fault hits a running copy. The output read read_committed must
+ * equal the input as a set, with no duplicate and every input partition's order kept.
  */
 
-/** Records copied (the issue's 20,000 scaled down so that the spec runs in about 2 minutes). */
-const RECORDS = 6000;
+/** Per input partition: the issue's 20,000 records, rounded up to a multiple of 3. */
+const PER_PARTITION = 6667;
+const RECORDS = 3 * PER_PARTITION;
 const PER_TRANSACTION = 100;
-/** Pause between two transactions of one input partition, so the faults hit a running copy. */
-const PACE_MS = 2500;
+/** Pause between two transactions of one input partition. */
+const PACE_MS = 300;
+/** A SIGSTOPped broker stays stopped this long (past the request timeout, within the transaction timeout). */
+const STOP_MS = 8000;
+/** The faults, in order, each begun once this share of the records is committed. */
+const FAULTS = [0, 1, 2].flatMap(
+  () => ['kill-leader', 'kill-coordinator', 'stop-leader', 'stop-coordinator'] as const,
+);
+const SHARES = FAULTS.map((_, i) => 0.2 + (0.65 * i) / (FAULTS.length - 1));
 const TRANSACTION_TIMEOUT_MS = 20_000;
 /** A transaction with no answer after this long counts as hung. */
 const HANG_BOUND_MS = 60_000 + TRANSACTION_TIMEOUT_MS;
@@ -71,7 +83,7 @@ describe('faults: transactions (consume-transform-produce)', () => {
     await cluster?.stop();
   }, 60_000);
 
-  it(`F13: copies ${RECORDS} records, ${PER_TRANSACTION} per transaction, through a leader SIGKILL, a coordinator SIGKILL and a SIGSTOP: output = input, 0 duplicated, order kept`, async () => {
+  it(`F13: copies ${RECORDS} records, ${PER_TRANSACTION} per transaction, through ${FAULTS.length} faults (leader and coordinator SIGKILLed and SIGSTOPped, 3 times each): output = input, 0 duplicated, order kept`, async () => {
     const input = uniqueTopic('fault-f13-in');
     const output = uniqueTopic('fault-f13-out');
     await createFaultTopic(direct, input);
@@ -83,7 +95,7 @@ describe('faults: transactions (consume-transform-produce)', () => {
     await feeder.connect();
     const run = randomBytes(3).toString('hex');
     for (let p = 0; p < 3; p++) {
-      const messages = Array.from({ length: RECORDS / 3 }, (_, seq) => ({
+      const messages = Array.from({ length: PER_PARTITION }, (_, seq) => ({
         key: `in-${p}`,
         value: JSON.stringify({ id: `${run}-${p}-${seq}`, key: `in-${p}`, seq }),
         partition: p,
@@ -127,6 +139,7 @@ describe('faults: transactions (consume-transform-produce)', () => {
     const open = new Map<number, number>(); // transaction number → start time
     let hung = 0;
     let maxSettleMs = 0;
+    let begun = 0;
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
 
@@ -138,6 +151,11 @@ describe('faults: transactions (consume-transform-produce)', () => {
       partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         for (let i = 0; i < batch.messages.length; i += PER_TRANSACTION) {
+          // Not past a fault's share of the progress before that fault has begun.
+          while (begun < FAULTS.length && committed >= RECORDS * SHARES[begun]) {
+            await sleep(250);
+            await heartbeat().catch(() => undefined);
+          }
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(i, i + PER_TRANSACTION);
           const last = chunk[chunk.length - 1].offset;
@@ -183,39 +201,41 @@ describe('faults: transactions (consume-transform-produce)', () => {
       },
     });
 
-    // The faults, each once the copy has gone on past the given share.
+    // The faults, in turn, each once the copy has gone on past its share; a killed broker is
+    // restarted after 3 s and the next fault waits for a full ISR again.
     const progress = async (share: number) => {
       while (committed < RECORDS * share) await sleep(100);
     };
     const faults = (async () => {
-      await progress(0.2);
-      const leader = (await partitionState(direct, output))[0].leader;
-      await cluster.kill(leader);
-      print(
-        `[fault] F13: SIGKILLed broker ${leader} (output partition 0's leader) at ${committed}`,
-      );
-      await sleep(3000);
-      await cluster.restart(leader);
-      await progress(0.45);
-      const coordinator = await coordinatorOf(direct, `${prefix}-0`);
-      await cluster.kill(coordinator);
-      print(
-        `[fault] F13: SIGKILLed broker ${coordinator} (coordinator of ${prefix}-0) at ${committed}`,
-      );
-      await sleep(3000);
-      await cluster.restart(coordinator);
-      await progress(0.7);
-      const paused = (await partitionState(direct, output))[1].leader;
-      cluster.pause(paused);
-      print(
-        `[fault] F13: SIGSTOPped broker ${paused} (output partition 1's leader) at ${committed}`,
-      );
-      await sleep(8000);
-      cluster.resume(paused);
+      for (let i = 0; i < FAULTS.length; i++) {
+        await progress(SHARES[i]);
+        const fault = FAULTS[i];
+        const target = fault.endsWith('coordinator')
+          ? await coordinatorOf(direct, `${prefix}-0`)
+          : (await partitionState(direct, output))[i % 3].leader;
+        const what = fault.endsWith('coordinator')
+          ? `the coordinator of ${prefix}-0`
+          : `output partition ${i % 3}'s leader`;
+        if (fault.startsWith('kill')) await cluster.kill(target);
+        else cluster.pause(target);
+        begun++;
+        print(
+          `[fault] F13: ${fault.startsWith('kill') ? 'SIGKILLed' : 'SIGSTOPped'} broker ${target} ` +
+            `(${what}) at ${committed} (fault ${i + 1} of ${FAULTS.length})`,
+        );
+        if (fault.startsWith('kill')) {
+          await sleep(3000);
+          await cluster.restart(target);
+        } else {
+          await sleep(STOP_MS);
+          cluster.resume(target);
+        }
+        await waitForPartitions(direct, output, 'full ISR', fullIsr(), 90_000);
+      }
     })();
 
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, 150_000)));
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, 420_000)));
     await Promise.race([finished, bound]).finally(() => clearTimeout(timer));
     await faults;
     await consumer.disconnect();
@@ -247,7 +267,7 @@ describe('faults: transactions (consume-transform-produce)', () => {
 
     const expected = new Set<string>();
     for (let p = 0; p < 3; p++) {
-      for (let seq = 0; seq < RECORDS / 3; seq++) expected.add(`${run}-${p}-${seq}`);
+      for (let seq = 0; seq < PER_PARTITION; seq++) expected.add(`${run}-${p}-${seq}`);
     }
     const lost = [...expected].filter((id) => !ids.has(id)).length;
     const duplicated = seen.length - ids.size;
@@ -289,5 +309,6 @@ describe('faults: transactions (consume-transform-produce)', () => {
     if (lost + duplicated + reordered + hung > 0) print(`[fault]   copier log:\n${logs.tail()}`);
     expect(report).toMatchObject({ lost: 0, duplicated: 0, reordered: 0, hung: 0, foreign: 0 });
     expect(committed).toBeGreaterThanOrEqual(RECORDS);
-  }, 300_000);
+    expect(begun).toBe(FAULTS.length);
+  }, 600_000);
 });
