@@ -2,11 +2,10 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ClientProxy } from '@nestjs/microservices';
 import { logLevel } from 'kafkajs';
-import { lastValueFrom } from 'rxjs';
 import { KafkaProducerModule } from '../../lib/index.js';
 import { prepareCodec } from '../support/codecs.js';
-import { keyOf, PayloadFactory } from '../support/payload.js';
 import type { CellSpec } from '../support/types.js';
+import { emitDriver } from './client-kafka.js';
 import { CLIENT_ID, SkipCell, type Driver } from './driver.js';
 import { producerSettings } from './module.js';
 
@@ -22,7 +21,7 @@ const TOKEN = 'BENCH_SERVICE';
 export async function openClientProxy(spec: CellSpec): Promise<Driver> {
   const codecProblem = await prepareCodec(spec.shape.compression);
   if (codecProblem) throw new SkipCell(codecProblem);
-  const { acks, keyed } = spec.shape;
+  const { acks } = spec.shape;
 
   @Module({
     imports: [
@@ -42,24 +41,5 @@ export async function openClientProxy(spec: CellSpec): Promise<Driver> {
   );
   await app.init();
   const client = app.get<ClientProxy>(TOKEN);
-  const factory = new PayloadFactory(spec.shape.size);
-  const topic = spec.topic;
-  const data = (i: number) =>
-    keyed ? { key: keyOf(i), value: factory.fields(i) } : factory.fields(i);
-  return {
-    sendOne(i) {
-      return lastValueFrom(client.emit(topic, data(i)));
-    },
-    async sendBatch(from, count) {
-      const messages = [];
-      for (let j = 0; j < count; j++) messages.push(data(from + j));
-      const proxy = client as ClientProxy & {
-        emitBatch(pattern: string, batch: { messages: unknown[] }): ReturnType<ClientProxy['emit']>;
-      };
-      await lastValueFrom(proxy.emitBatch(topic, { messages }));
-    },
-    async close() {
-      await app.close();
-    },
-  };
+  return emitDriver(client, spec, () => app.close());
 }
