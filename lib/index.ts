@@ -7,7 +7,7 @@ export { KeyedBy, type EventKey, type KeyedBySpec } from './decorators/keyed-by.
 export { Reliability } from './decorators/reliability.decorator.js';
 
 export { AuthenticationError } from './errors/authentication.error.js';
-export { AuthorizationError } from './errors/authorization.error.js';
+export { AuthorizationError, type AuthorizationResource } from './errors/authorization.error.js';
 export { BufferExhaustedError } from './errors/buffer-exhausted.error.js';
 export { ConfigurationError } from './errors/configuration.error.js';
 export { DeliveryTimeoutError } from './errors/delivery-timeout.error.js';

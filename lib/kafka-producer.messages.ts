@@ -41,6 +41,10 @@ export const Messages = {
     `the principal may not write to topic ${topic}: ${reason}`,
   clusterAuthorization: (reason: string) =>
     `the principal is not authorized on the cluster (an idempotent producer needs WRITE on a topic or IDEMPOTENT_WRITE on the cluster): ${reason}`,
+  transactionalIdAuthorization: (id: string, reason: string) =>
+    `the principal may not use transactional id ${id} (a transactional producer needs WRITE and DESCRIBE on it): ${reason}`,
+  groupAuthorization: (group: string, reason: string) =>
+    `the principal may not commit offsets of consumer group ${group} in a transaction (it needs READ on the group): ${reason}`,
   tls: (broker: string | undefined, code: string, reason: string) =>
     `${code.startsWith('ERR_SSL_') ? 'TLS handshake' : 'TLS verification'} failed for broker ${broker ?? '(unknown)'} (${code}): ${tlsHint(code)}: ${reason}`,
   clientProxyNeedsMicroservices: (reason: string) =>

@@ -35,8 +35,13 @@ import { readTopic, topicRecordCount } from './support/read-topic.js';
 /** alice may write (and describe) topics starting `e2e-sec-ok-`, and only describe `e2e-sec-ro-`. */
 const okTopic = uniqueTopic('e2e-sec-ok');
 const readOnlyTopic = uniqueTopic('e2e-sec-ro');
+/** Topics the transactions write (alice may write them): read_committed readers count markers out. */
+const txTopics = [uniqueTopic('e2e-sec-ok-tx'), uniqueTopic('e2e-sec-ok-tx')];
 /** No ACL names this topic: alice may not even see it. */
 const hiddenTopic = uniqueTopic('e2e-sec-hidden');
+
+/** alice may use the transactional ids starting with this; no ACL names any other one. */
+const TX_ALLOWED = 'e2e-sec-tx-ok';
 
 const password = (who: string) => `${who}-${randomBytes(12).toString('hex')}`;
 const alicePassword = password('alice');
@@ -163,13 +168,20 @@ describe('security on a real broker: TLS, SASL/SCRAM, OAUTHBEARER and ACLs', () 
             operations: ['write', 'describe'],
           },
           { user: 'alice', name: 'e2e-sec-ro-', pattern: 'prefixed', operations: ['describe'] },
+          {
+            user: 'alice',
+            resource: 'transactional-id',
+            name: TX_ALLOWED,
+            pattern: 'prefixed',
+            operations: ['write', 'describe'],
+          },
         ],
       },
     });
     security = cluster.security!;
     ca = readFileSync(security.caFile, 'utf8');
     strangerCa = readFileSync((await stranger).pemFile, 'utf8');
-    for (const topic of [okTopic, readOnlyTopic, hiddenTopic]) {
+    for (const topic of [okTopic, readOnlyTopic, hiddenTopic, ...txTopics]) {
       await createTopic(security.bootstrap.split(','), topic, 2, 1, admin());
     }
     await warmUpGroupCoordinator(security.bootstrap.split(','), admin());
@@ -393,6 +405,92 @@ describe('security on a real broker: TLS, SASL/SCRAM, OAUTHBEARER and ACLs', () 
     const read = await readAll(okTopic);
     expect(read.filter((r) => r.headers['x-event-id']?.toString() === allowed)).toHaveLength(1);
     expect(await topicRecordCount(security.bootstrap.split(','), readOnlyTopic, admin())).toBe(0);
+  });
+
+  it('transactions: a transactional id the principal may use commits; one it may not: AuthorizationError naming it, at once, eager or lazy', async () => {
+    const allowed = await boot(alice(), {
+      transactionalIdPrefix: `${TX_ALLOWED}-${randomBytes(3).toString('hex')}`,
+      transactionalProducers: 1,
+    });
+    const committed = await allowed
+      .get(ProducerService)
+      .transaction((tx) =>
+        Promise.all(['tx-1', 'tx-2'].map((id) => tx.send(Payment.of(id), { topic: txTopics[0] }))),
+      );
+    const from = logs.lines.length;
+    const deniedOptions = {
+      transactionalIdPrefix: 'e2e-sec-tx-denied',
+      transactionalProducers: 1,
+      producer: { maxBlockMs: 60_000 },
+    };
+    // Eager: the start fails (it takes the transactional ids). Lazy: transaction() rejects.
+    const atStart = await boot(alice(), deniedOptions).catch((e: unknown) => e);
+    const lazy = await boot(alice(), { ...deniedOptions, connect: 'lazy' });
+    const inTransaction = await lazy
+      .get(ProducerService)
+      .transaction((tx) => tx.send(Payment.of('tx-denied'), { topic: txTopics[0] }))
+      .catch((e: unknown) => e);
+    for (const error of [atStart, inTransaction]) {
+      errors.push(error);
+      expect(error).toBeInstanceOf(AuthorizationError);
+      expect(error).toMatchObject({
+        resource: 'transactional-id',
+        resourceName: 'e2e-sec-tx-denied-0',
+        topic: '',
+        retriable: false,
+      });
+      expect((error as Error).message).toMatch(
+        /^the principal may not use transactional id e2e-sec-tx-denied-0 \(.*\): .*[Aa]uthoriz/,
+      );
+    }
+    expect(logs.since(from).filter((l) => /retrying in \d+ ms/.test(l))).toEqual([]);
+    // The independent reader is read_committed: the committed pair is there, the refused one never.
+    const read = await readTopic(security.bootstrap.split(','), txTopics[0], 2, {
+      client: admin(),
+      settleMs: 2000,
+    });
+    expect(read.map((r) => r.key?.toString()).sort()).toEqual(['tx-1', 'tx-2']);
+    expect(read.map((r) => `${r.partition}:${r.offset}`).sort()).toEqual(
+      committed.map((r) => `${r.partition}:${r.offset}`).sort(),
+    );
+  });
+
+  it('transactions: offsets of a group the principal may not read: AuthorizationError naming the group (or the topic), the transaction aborted', async () => {
+    const app = await boot(alice(), {
+      transactionalIdPrefix: `${TX_ALLOWED}-${randomBytes(3).toString('hex')}`,
+      transactionalProducers: 1,
+    });
+    const producer = app.get(ProducerService);
+    const group = 'e2e-sec-group-denied';
+    const error = await producer
+      .transaction(async (tx) => {
+        await tx.send(Payment.of('tx-offsets'), { topic: txTopics[1] });
+        await tx.sendOffsets({
+          consumerGroupId: group,
+          topics: [{ topic: okTopic, partitions: [{ partition: 0, offset: '1' }] }],
+        });
+      })
+      .catch((e: unknown) => e);
+    errors.push(error);
+    expect(error).toBeInstanceOf(AuthorizationError);
+    expect(error).toMatchObject({ resource: 'group', resourceName: group, retriable: false });
+    expect((error as Error).message).toMatch(
+      new RegExp(`^the principal may not commit offsets of consumer group ${group} `),
+    );
+    // A record for a topic the principal may not write fails the same way, naming the topic.
+    const toReadOnly = await producer
+      .transaction((tx) => tx.send(Payment.of('tx-ro'), { topic: readOnlyTopic }))
+      .catch((e: unknown) => e);
+    errors.push(toReadOnly);
+    expect(toReadOnly).toBeInstanceOf(AuthorizationError);
+    expect(toReadOnly).toMatchObject({ resource: 'topic', topic: readOnlyTopic, retriable: false });
+    // The same producer runs the next transaction; the aborted records are never read.
+    await producer.transaction((tx) => tx.send(Payment.of('tx-after'), { topic: txTopics[1] }));
+    const read = await readTopic(security.bootstrap.split(','), txTopics[1], 1, {
+      client: admin(),
+      settleMs: 2000,
+    });
+    expect(read.map((r) => r.key?.toString())).toEqual(['tx-after']);
   });
 
   it('TLS with a CA that did not sign the broker certificate: a TlsError that says so, at once, eager or lazy', async () => {

@@ -96,8 +96,18 @@ function innermost(error: KafkaJsLikeError): KafkaJsLikeError {
   return current;
 }
 
+/** The transactional id and consumer group a coordinator call was about, for its refusals. */
+export interface RefusalContext {
+  readonly transactionalId?: string;
+  readonly groupId?: string;
+}
+
 /** Turns whatever kafkajs threw into the module's typed error for that failure. */
-export function toProducerError(error: unknown, topic: string): KafkaProducerError {
+export function toProducerError(
+  error: unknown,
+  topic: string,
+  context: RefusalContext = {},
+): KafkaProducerError {
   if (error instanceof KafkaProducerError) return error;
   const outer = (error ?? {}) as KafkaJsLikeError;
   const inner = innermost(outer);
@@ -111,6 +121,16 @@ export function toProducerError(error: unknown, topic: string): KafkaProducerErr
     case 'TOPIC_AUTHORIZATION_FAILED':
     case 'CLUSTER_AUTHORIZATION_FAILED':
       return new AuthorizationError(topic, reason, error);
+    case 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED':
+      return new AuthorizationError('', reason, error, {
+        resource: 'transactional-id',
+        name: context.transactionalId ?? '',
+      });
+    case 'GROUP_AUTHORIZATION_FAILED':
+      return new AuthorizationError('', reason, error, {
+        resource: 'group',
+        name: context.groupId ?? '',
+      });
     case 'SASL_AUTHENTICATION_FAILED':
       return new AuthenticationError(reason, error);
   }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
+import { AuthorizationError } from '../../errors/authorization.error.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
 import { TransactionFencedError } from '../../errors/transaction-fenced.error.js';
 import type { ReliabilityProfile } from '../../interfaces/reliability.interface.js';
@@ -81,10 +82,15 @@ class FakeCluster implements KafkajsCluster {
   /** Per call name (`addPartitionsToTxn`, `endTxn`, …, `produce`): errors of its next calls. */
   readonly errors = new Map<string, Error[]>();
   coordinatorLookups = 0;
+  /** AddPartitionsToTxn refuses (TOPIC_AUTHORIZATION_FAILED) every request with this topic. */
+  refusedTopic?: string;
   private epoch = 0;
-  private readonly topics = new Map<string, PartitionMetadata[]>([
-    ['t', [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 }))],
-  ]);
+  private readonly topics = new Map<string, PartitionMetadata[]>(
+    ['t', 'u'].map((topic) => [
+      topic,
+      [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 })),
+    ]),
+  );
 
   private next(name: string): void {
     const error = this.errors.get(name)?.shift();
@@ -120,6 +126,9 @@ class FakeCluster implements KafkajsCluster {
         `addPartitionsToTxn e${producerEpoch} ${topics.map((t) => `${t.topic}/${t.partitions.join(',')}`).join(' ')}`,
       );
       this.next('addPartitionsToTxn');
+      if (topics.some((t) => t.topic === this.refusedTopic)) {
+        throw protocolError('TOPIC_AUTHORIZATION_FAILED', 29);
+      }
     },
     addOffsetsToTxn: async ({ groupId }) => {
       this.calls.push(`addOffsetsToTxn ${groupId}`);
@@ -186,7 +195,7 @@ function setup() {
 }
 
 let made = 0;
-async function part(partition: number, count = 2): Promise<PartitionBatch> {
+async function part(partition: number, count = 2, topic = 't'): Promise<PartitionBatch> {
   const records = Array.from({ length: count }, (): OutgoingRecord => {
     const value = Buffer.from(`v${++made}`);
     return {
@@ -200,7 +209,7 @@ async function part(partition: number, count = 2): Promise<PartitionBatch> {
       size: value.length,
     };
   });
-  return { topic: 't', partition, batch: await RecordBatch.encode(records) };
+  return { topic, partition, batch: await RecordBatch.encode(records) };
 }
 
 describe('KafkajsTransactionalTransport', () => {
@@ -300,6 +309,24 @@ describe('KafkajsTransactionalTransport', () => {
     b.cluster.errors.set('endTxn', [protocolError('KAFKA_UNKNOWN_ERROR', 90)]);
     await expect(b.transport.end(true)).rejects.toBeInstanceOf(TransactionFencedError);
     await expect(b.transport.init()).rejects.toBeInstanceOf(TransactionFencedError);
+  });
+
+  it('names the topic the principal may not write when AddPartitionsToTxn of several topics is refused', async () => {
+    const { cluster, transport } = setup();
+    cluster.refusedTopic = 'u';
+    await transport.open();
+    transport.begin();
+    const outcomes = await transport.produce([await part(0), await part(1, 2, 'u')], ALL, 'none');
+    for (const { error } of outcomes) {
+      expect(error).toBeInstanceOf(AuthorizationError);
+      expect(error).toMatchObject({ resource: 'topic', topic: 'u', retriable: false });
+    }
+    expect(cluster.calls.filter((c) => c.startsWith('add'))).toEqual([
+      'addPartitionsToTxn e1 t/0 u/1',
+      'addPartitionsToTxn e1 t/0',
+      'addPartitionsToTxn e1 u/1',
+    ]);
+    expect(cluster.sent).toEqual([]);
   });
 
   it('fails batches for good outside a transaction and after a refused numbering', async () => {

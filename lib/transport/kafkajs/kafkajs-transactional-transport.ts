@@ -11,6 +11,7 @@ import type {
 } from '../transport.interface.js';
 import { connectWithRetries } from './connect.js';
 import { toProducerError } from './error-mapper.js';
+import { AuthorizationError } from '../../errors/authorization.error.js';
 import { KafkajsTransport, type KafkajsTransportSettings } from './kafkajs-transport.js';
 import type { ProducerIdentity } from './sequence-book.js';
 import {
@@ -186,7 +187,7 @@ export class KafkajsTransactionalTransport
     }
     if (fresh.size > 0) {
       const topics = [...fresh].map(([topic, partitions]) => ({ topic, partitions }));
-      const adding = this.coordinator.addPartitions(identity, topics).catch((error: unknown) => {
+      const adding = this.addTopics(identity, topics).catch((error: unknown) => {
         throw this.fence(error);
       });
       for (const { topic, partitions } of topics) {
@@ -195,6 +196,25 @@ export class KafkajsTransactionalTransport
       waits.push(adding);
     }
     await Promise.all(waits);
+  }
+
+  /**
+   * AddPartitionsToTxn. kafkajs keeps no topic with a refusal, so when a request of several
+   * topics is refused, each topic is asked alone to name the one the principal may not write
+   * (the transaction aborts either way).
+   */
+  private async addTopics(
+    identity: ProducerIdentity,
+    topics: Array<{ topic: string; partitions: number[] }>,
+  ): Promise<void> {
+    try {
+      await this.coordinator.addPartitions(identity, topics);
+    } catch (error) {
+      if (topics.length > 1 && error instanceof AuthorizationError && !error.resourceName) {
+        for (const one of topics) await this.coordinator.addPartitions(identity, [one]);
+      }
+      throw error;
+    }
   }
 
   private async identityNow(): Promise<ProducerIdentity> {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { AuthorizationError } from '../../errors/authorization.error.js';
 import { SendFailedError } from '../../errors/send-failed.error.js';
 import { TransactionFencedError } from '../../errors/transaction-fenced.error.js';
 import {
@@ -17,12 +18,27 @@ const protocolError = (type: string, code: number, retriable = false) =>
     retriable,
   });
 
-/** A coordinator whose EndTxn answers with `errors` first, then succeeds. */
-function setup(errors: Error[], maxBlockMs = 1000) {
+/** kafkajs's error when no broker named a coordinator (it drops each broker's answer). */
+const notFound = () =>
+  Object.assign(new Error('Failed to find group coordinator'), {
+    name: 'KafkaJSGroupCoordinatorNotFound',
+    retriable: false,
+  });
+
+/**
+ * A coordinator whose EndTxn answers with `errors` first, then succeeds; FindCoordinator
+ * fails as kafkajs does while `refusal` is set, a broker's own FindCoordinator answering with it.
+ */
+function setup(errors: Error[], maxBlockMs = 1000, refusal?: Error) {
   const calls: string[] = [];
   const broker = {
     endTxn: ({ transactionResult }: { transactionResult: boolean }) => {
       calls.push(`endTxn ${transactionResult}`);
+      const error = errors.shift();
+      return error ? Promise.reject(error) : Promise.resolve();
+    },
+    addOffsetsToTxn: ({ groupId }: { groupId: string }) => {
+      calls.push(`addOffsetsToTxn ${groupId}`);
       const error = errors.shift();
       return error ? Promise.reject(error) : Promise.resolve();
     },
@@ -31,8 +47,15 @@ function setup(errors: Error[], maxBlockMs = 1000) {
     refreshMetadata: () => Promise.resolve(),
     findGroupCoordinator: ({ coordinatorType }) => {
       calls.push(`find ${coordinatorType}`);
-      return Promise.resolve(broker);
+      return refusal ? Promise.reject(notFound()) : Promise.resolve(broker);
     },
+    findControllerBroker: () =>
+      Promise.resolve({
+        findGroupCoordinator: ({ groupId }: { groupId: string }) => {
+          calls.push(`ask ${groupId}`);
+          return refusal ? Promise.reject(refusal) : Promise.resolve({});
+        },
+      }),
   };
   const logger = new Logger('test');
   logger.debug = () => undefined;
@@ -47,7 +70,12 @@ function setup(errors: Error[], maxBlockMs = 1000) {
     },
     logger,
   );
-  return { calls, end: (commit: boolean) => coordinator.end(new ProducerIdentity(7n, 1), commit) };
+  const identity = new ProducerIdentity(7n, 1);
+  return {
+    calls,
+    end: (commit: boolean) => coordinator.end(identity, commit),
+    sendOffsets: (groupId: string) => coordinator.sendOffsets(identity, groupId, []),
+  };
 }
 
 describe('TransactionCoordinator', () => {
@@ -80,8 +108,23 @@ describe('TransactionCoordinator', () => {
     expect(isFenced(protocolError('INVALID_TXN_STATE', 48))).toBe(false);
   });
 
+  it('a transactional id or group the principal may not use: AuthorizationError naming it, at once', async () => {
+    const txDenied = setup([], 1000, protocolError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 53));
+    const error = await txDenied.end(true).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthorizationError);
+    expect(error).toMatchObject({ resource: 'transactional-id', resourceName: 'app-0' });
+    expect((error as Error).message).toMatch(/^the principal may not use transactional id app-0 /);
+    expect(txDenied.calls).toEqual(['find 1', 'ask app-0']);
+    const groupDenied = setup([protocolError('GROUP_AUTHORIZATION_FAILED', 30)]);
+    const refused = await groupDenied.sendOffsets('billing').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AuthorizationError);
+    expect(refused).toMatchObject({ resource: 'group', resourceName: 'billing', retriable: false });
+    expect((refused as Error).message).toMatch(/offsets of consumer group billing /);
+    expect(groupDenied.calls).toEqual(['find 1', 'addOffsetsToTxn billing']);
+  });
+
   it('gives up at once on an answer that cannot change, and at maxBlockMs on one that can', async () => {
-    const denied = setup([protocolError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 53)]);
+    const denied = setup([protocolError('INVALID_TXN_STATE', 48)]);
     await expect(denied.end(true)).rejects.toBeInstanceOf(SendFailedError);
     expect(denied.calls).toEqual(['find 1', 'endTxn true']);
     const busy = setup(

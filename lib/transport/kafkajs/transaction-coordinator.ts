@@ -45,13 +45,20 @@ export interface KafkajsTxnBroker {
   }): Promise<unknown>;
 }
 
+/** FindCoordinator's request, as kafkajs takes it. */
+interface FindCoordinatorRequest {
+  groupId: string;
+  coordinatorType: number;
+}
+
 /** The slice of kafkajs's (internal) Cluster that finds coordinators. */
 export interface KafkajsTxnCluster {
   refreshMetadata(): Promise<void>;
-  findGroupCoordinator(request: {
-    groupId: string;
-    coordinatorType: number;
-  }): Promise<KafkajsTxnBroker>;
+  findGroupCoordinator(request: FindCoordinatorRequest): Promise<KafkajsTxnBroker>;
+  /** Any connected broker, to ask FindCoordinator once more (see `find`). */
+  findControllerBroker(): Promise<{
+    findGroupCoordinator(request: FindCoordinatorRequest): Promise<unknown>;
+  }>;
 }
 
 /** Settings of the coordinator calls. */
@@ -132,8 +139,11 @@ export class TransactionCoordinator {
     identity: ProducerIdentity,
     topics: Array<{ topic: string; partitions: number[] }>,
   ): Promise<void> {
-    await this.call('AddPartitionsToTxn', (broker) =>
-      broker.addPartitionsToTxn({ ...this.ids(identity), topics }),
+    await this.call(
+      'AddPartitionsToTxn',
+      (broker) => broker.addPartitionsToTxn({ ...this.ids(identity), topics }),
+      // kafkajs keeps no topic with a refusal: it can only be named when there is one
+      { topic: topics.length === 1 ? topics[0].topic : '' },
     );
   }
 
@@ -143,8 +153,10 @@ export class TransactionCoordinator {
     groupId: string,
     topics: readonly TopicOffsets[],
   ): Promise<void> {
-    await this.call('AddOffsetsToTxn', (broker) =>
-      broker.addOffsetsToTxn({ ...this.ids(identity), groupId }),
+    await this.call(
+      'AddOffsetsToTxn',
+      (broker) => broker.addOffsetsToTxn({ ...this.ids(identity), groupId }),
+      { group: groupId },
     );
     const data = topics.map(({ topic, partitions }) => ({
       topic,
@@ -157,7 +169,7 @@ export class TransactionCoordinator {
     await this.call(
       'TxnOffsetCommit',
       (broker) => broker.txnOffsetCommit({ ...this.ids(identity), groupId, topics: data }),
-      groupId,
+      { group: groupId, groupCoordinator: true },
     );
   }
 
@@ -177,30 +189,35 @@ export class TransactionCoordinator {
   }
 
   /**
-   * One call to the transaction coordinator (or, with `groupId`, to that group's
-   * coordinator), retried as the class comment says.
+   * One call to the transaction coordinator (or, with `groupCoordinator`, to the coordinator
+   * of `group`), retried as the class comment says; `group` and `topic` name what a refusal
+   * is about.
    */
   private async call<T>(
     name: string,
     request: (broker: KafkajsTxnBroker) => Promise<T>,
-    groupId?: string,
+    about: { group?: string; groupCoordinator?: boolean; topic?: string } = {},
   ): Promise<T> {
     const { maxBlockMs, retryBackoffMs, retryBackoffMaxMs, transactionalId } = this.settings;
     const deadline = Date.now() + maxBlockMs;
     for (let attempt = 1; ; attempt++) {
       let moved = false;
       try {
-        const broker = await (groupId === undefined
-          ? this.transactionCoordinator()
-          : this.find(groupId, GROUP));
+        const broker = await (about.groupCoordinator && about.group !== undefined
+          ? this.find(about.group, GROUP)
+          : this.transactionCoordinator());
         return await request(broker);
       } catch (error) {
         if (isFenced(error)) throw new TransactionFencedError(transactionalId, error);
         const type = (error as ErrorLike).type ?? '';
         moved = MOVED.has(type) || !RETRY.has(type);
-        const again = RETRY.has(type) || MOVED.has(type) || toProducerError(error, '').retriable;
+        const mapped = toProducerError(error, about.topic ?? '', {
+          transactionalId,
+          groupId: about.group,
+        });
+        const again = RETRY.has(type) || MOVED.has(type) || mapped.retriable;
         const wait = backoffMs(attempt, retryBackoffMs, retryBackoffMaxMs);
-        if (!again || Date.now() + wait >= deadline) throw toProducerError(error, '');
+        if (!again || Date.now() + wait >= deadline) throw mapped;
         this.logger.debug(
           `${name} of ${transactionalId}: retrying in ${wait} ms (${type || String(error)})`,
         );
@@ -223,6 +240,16 @@ export class TransactionCoordinator {
 
   private async find(groupId: string, coordinatorType: number): Promise<KafkajsTxnBroker> {
     const cluster = await this.cluster();
-    return cluster.findGroupCoordinator({ groupId, coordinatorType });
+    try {
+      return await cluster.findGroupCoordinator({ groupId, coordinatorType });
+    } catch (error) {
+      // kafkajs drops every broker's answer and says only that no coordinator was found; one
+      // more FindCoordinator of our own makes a refusal (an ACL) the error, as Java reports it.
+      if ((error as ErrorLike).name === 'KafkaJSGroupCoordinatorNotFound') {
+        const broker = await cluster.findControllerBroker();
+        await broker.findGroupCoordinator({ groupId, coordinatorType });
+      }
+      throw error;
+    }
   }
 }
