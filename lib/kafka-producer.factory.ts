@@ -64,7 +64,8 @@ export interface WiredProducer {
  * engine, the `@Outboxed()` staging, the listeners, the metrics recorder and the health
  * tracker as observers, the tracer, the outbox (when configured) as an engine plug-in, and
  * the transaction pool: each pooled producer an engine of its own (reliability 'all',
- * records given up at the transaction timeout) over a transactional transport.
+ * records given up at the transaction timeout) over a transactional transport, seen by the
+ * same observers and tracer.
  */
 export function createProducer(
   options: KafkaProducerModuleOptions,
@@ -166,11 +167,14 @@ export function createProducer(
       const transport = makeTransactional
         ? makeTransactional(settings, txLogger)
         : new KafkajsTransactionalTransport(settings, txLogger);
+      // The same listeners, metrics, health tracker, meters and tracer as the producer's.
       const txEngine = new ProducerEngine({
         options: txOptions,
         logger: txLogger,
         transport,
-        observers: resolved.listeners.map(listenerObserver),
+        observers,
+        countingObservers: counting,
+        tracer,
       });
       return { engine: txEngine, transport };
     },

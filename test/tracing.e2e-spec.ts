@@ -23,6 +23,8 @@ import { createTopic, testBrokers, uniqueTopic } from './support/kafka-env.js';
 import { readTopic, type ReadRecord } from './support/read-topic.js';
 
 const topic = uniqueTopic('e2e-tracing');
+/** Written only in transactions (its commit markers would upset the counts of `topic`). */
+const txTopic = uniqueTopic('e2e-tracing-tx');
 
 @KafkaEvent(topic)
 @KeyedBy('id')
@@ -70,6 +72,7 @@ describe('tracing against a real broker (OpenTelemetry SDK, in-memory exporter)'
   beforeAll(async () => {
     api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     await createTopic(brokers, topic, 3);
+    await createTopic(brokers, txTopic, 2);
   });
   afterEach(async () => {
     await nest?.close();
@@ -103,6 +106,34 @@ describe('tracing against a real broker (OpenTelemetry SDK, in-memory exporter)'
       const report = reports.find((r) => r.eventId === record.headers['x-event-id'].toString());
       expect(report!.offset).toBe(record.offset);
     }
+  });
+
+  it('transactions: each tx.send is a span under the caller’s trace, carried by the committed record', async () => {
+    const producer = (
+      await boot({ transactionalIdPrefix: `e2e-tracing-${process.pid}`, transactionalProducers: 1 })
+    ).get(ProducerService);
+    const reports = await app.startActiveSpan('handler', async (handler) => {
+      const sent = await producer.transaction((tx) =>
+        Promise.all(['t1', 't2'].map((id) => tx.send(TracedOrder.of(id), { topic: txTopic }))),
+      );
+      handler.end();
+      return sent;
+    });
+    const records = await readTopic(brokers, txTopic, 2, { settleMs: 1000 });
+    const [handler] = exporter.getFinishedSpans().filter((s) => s.name === 'handler');
+    const sends = exporter.getFinishedSpans().filter((s) => s.name === `send ${txTopic}`);
+    expect(records).toHaveLength(2);
+    expect(sends).toHaveLength(2);
+    for (const record of records) {
+      const { traceId, spanId } = traceparent(record);
+      const span = sends.find((s) => s.spanContext().spanId === spanId)!;
+      expect(traceId).toBe(handler.spanContext().traceId);
+      expect(span.parentSpanContext?.spanId).toBe(handler.spanContext().spanId);
+      expect(span.attributes['messaging.kafka.offset']).toBe(Number(record.offset));
+    }
+    expect(reports.map((r) => r.offset).sort()).toEqual(records.map((r) => r.offset).sort());
+    // The pooled transactional producer's records count in the producer's metrics too.
+    expect((await producer.metrics()).topics[txTopic]['record-send-total']).toBe(2);
   });
 
   it('outbox: the stored row keeps the context; the relay’s send is a new span linked to it', async () => {
