@@ -36,6 +36,8 @@ describe('the W1 matrix', () => {
       'module-bare',
       'module+metrics',
       'module+tracing',
+      'module+tracing-10%',
+      'module+sdk-floor',
     ]);
     expect(core.every((c) => c.rounds === 3 && !c.keyed)).toBe(true);
     expect(core[0].key).toBe('100B-1b-6p-keyless');

@@ -122,6 +122,8 @@ export const PEERS: Record<PeerName, PeerDef> = {
   'module-bare': observed('module-bare'),
   'module+metrics': observed('module+metrics'),
   'module+tracing': observed('module+tracing'),
+  'module+tracing-10%': observed('module+tracing-10%'),
+  'module+sdk-floor': observed('module+sdk-floor'),
   module: {
     peer: 'module',
     mode: 'send',

@@ -51,6 +51,8 @@ async function openDriver(spec: CellSpec): Promise<Driver> {
     case 'module-bare':
     case 'module+metrics':
     case 'module+tracing':
+    case 'module+tracing-10%':
+    case 'module+sdk-floor':
     case 'module+avro':
       return (await import('./peers/module.js')).openModule(spec);
     case 'kafkajs':

@@ -8,7 +8,7 @@ import { IsInt, IsString } from 'class-validator';
 import { logLevel } from 'kafkajs';
 import type * as Lib from '../../lib/index.js';
 import type { KafkaProducerModuleOptions, ProducerSettings } from '../../lib/index.js';
-import { observabilityOptions } from './observability.js';
+import { observabilityOptions, sendWrapper } from './observability.js';
 import { prepareCodec } from '../support/codecs.js';
 import { PayloadFactory, type BenchFields } from '../support/payload.js';
 import { AVRO_SCHEMA } from '../support/schemas.js';
@@ -139,10 +139,9 @@ export async function openModule(spec: CellSpec): Promise<Driver> {
   const Event = eventClass(lib, spec.topic, spec.shape.keyed, format);
   const factory = new PayloadFactory(spec.shape.size);
   const make = (i: number) => Object.assign(new Event(), factory.fields(i));
+  const wrap = await sendWrapper(spec.tuning.observability);
   return {
-    sendOne(i) {
-      return producer.send(make(i));
-    },
+    sendOne: wrap ? (i) => wrap(() => producer.send(make(i))) : (i) => producer.send(make(i)),
     async sendBatch(from, count) {
       const events = new Array<BenchEventBase>(count);
       for (let j = 0; j < count; j++) events[j] = make(from + j);

@@ -1,3 +1,4 @@
+import { OBSERVABILITY_CELL } from '../peers/observability.js';
 import { AVRO_CELL, cellKey, PROXY_CELL, TX_CELL } from '../plan.js';
 import { find, type PeerAggregate } from './aggregate.js';
 import { ratio } from './stats.js';
@@ -175,6 +176,51 @@ export function evaluateTargets(
         kind: 'min',
       },
     ]),
+  );
+
+  const obs = cellKey(OBSERVABILITY_CELL);
+  const cost = (peer: PeerName) => ratio(rate(obs, peer), rate(obs, 'module-bare'));
+  rows.push(
+    row('metrics on costs ≤ 3% records/s (issue 16)', [
+      {
+        scope: `${obs}: module+metrics ÷ module-bare`,
+        value: cost('module+metrics'),
+        limit: 0.97,
+        kind: 'min',
+      },
+    ]),
+  );
+  rows.push(
+    row(
+      'tracing on (SDK, batch span processor, dropping exporter) costs ≤ 15% records/s (issue 16)',
+      [
+        {
+          scope: `${obs}: module+tracing ÷ module-bare`,
+          value: cost('module+tracing'),
+          limit: 0.85,
+          kind: 'min',
+        },
+      ],
+    ),
+  );
+  rows.push(
+    row(
+      'reference, not a target: the same 15% for the SDK alone, and for tracing with a 1-in-10 sampler',
+      [
+        {
+          scope: `${obs}: module+sdk-floor ÷ module-bare`,
+          value: cost('module+sdk-floor'),
+          limit: 0.85,
+          kind: 'min',
+        },
+        {
+          scope: `${obs}: module+tracing-10% ÷ module-bare`,
+          value: cost('module+tracing-10%'),
+          limit: 0.85,
+          kind: 'min',
+        },
+      ],
+    ),
   );
 
   const m = find(w2, 'latency-c1', 'module');

@@ -10,6 +10,8 @@ export type PeerName =
   | 'module-bare'
   | 'module+metrics'
   | 'module+tracing'
+  | 'module+tracing-10%'
+  | 'module+sdk-floor'
   | 'kafkajs'
   | 'client-kafka'
   | 'module+avro'
@@ -22,6 +24,8 @@ export const PEER_NAMES: readonly PeerName[] = [
   'module-bare',
   'module+metrics',
   'module+tracing',
+  'module+tracing-10%',
+  'module+sdk-floor',
   'module+avro',
   'kafkajs',
   'client-kafka',
@@ -57,8 +61,12 @@ export interface ModuleTuning {
   bufferMemory?: number;
   maxBlockMs?: number;
   deliveryTimeoutMs?: number;
-  /** Observability cells (bench/peers/observability.ts): off, metrics on, tracing on. */
-  observability?: 'off' | 'metrics' | 'tracing';
+  /**
+   * Observability cells (bench/peers/observability.ts): off, metrics on, tracing on, tracing
+   * with a 10% sampler, or the SDK's own floor (no tracing in the module, one bare span per
+   * send made by the driver).
+   */
+  observability?: 'off' | 'metrics' | 'tracing' | 'tracing-10%' | 'sdk-floor';
 }
 
 /** One measured run of one peer, executed in a fresh child process (Java: its own JVM). */

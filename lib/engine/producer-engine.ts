@@ -408,7 +408,8 @@ export class ProducerEngine implements EngineAccess {
   private submit(ctx: SendContext): Promise<DeliveryReport> {
     let prepared: Maybe<PreparedRecord>;
     try {
-      prepared = ctx.prepared ?? this.pipeline.prepare(ctx.event, ctx.descriptor, ctx.options);
+      prepared =
+        ctx.prepared ?? this.pipeline.prepare(ctx.event, ctx.descriptor, ctx.options, ctx.span);
     } catch (error) {
       return this.refuse(ctx, error);
     }
@@ -423,8 +424,7 @@ export class ProducerEngine implements EngineAccess {
         (error: unknown) => this.refuse(ctx, error),
       );
     }
-    let prepared = built;
-    if (ctx.span) prepared = withSpan(prepared, ctx.span);
+    const prepared = built;
     ctx.prepared = prepared;
     let count: Maybe<number>;
     try {
@@ -513,12 +513,11 @@ export class ProducerEngine implements EngineAccess {
   private async stage(area: StagingArea, ctx: SendContext): Promise<DeliveryReport> {
     let prepared: PreparedRecord;
     try {
-      prepared = await this.pipeline.prepare(ctx.event, ctx.descriptor, ctx.options);
+      prepared = await this.pipeline.prepare(ctx.event, ctx.descriptor, ctx.options, ctx.span);
     } catch (error) {
       this.observers.failed(error, { topic: ctx.topic, event: ctx.event });
       throw error;
     }
-    if (ctx.span) prepared = withSpan(prepared, ctx.span);
     ctx.prepared = prepared;
     area.stage(() => {
       ctx.ticket = ctx.gate.take();

@@ -85,6 +85,8 @@ export class OtelTracer implements SendTracer {
   private readonly tracer: OtelApi.Tracer;
   private readonly names: Names;
   private readonly base: OtelApi.Attributes;
+  /** The start options of a send span per topic, made once (a send allocates none). */
+  private readonly starts = new Map<string, OtelApi.SpanOptions>();
 
   constructor(
     private readonly api: Api,
@@ -105,18 +107,21 @@ export class OtelTracer implements SendTracer {
   }
 
   start(topic: string): SendSpan | undefined {
-    const parent = this.api.context.active();
-    const span = this.tracer.startSpan(
-      `send ${topic}`,
-      {
+    let start = this.starts.get(topic);
+    if (!start) {
+      start = {
         kind: this.api.SpanKind.PRODUCER,
         attributes: { ...this.base, 'messaging.destination.name': topic },
-      },
-      parent,
-    );
+      };
+      // One entry per topic; a producer of many topics keeps at most 1,000 of them.
+      if (this.starts.size >= 1000) this.starts.clear();
+      this.starts.set(topic, start);
+    }
+    const parent = this.api.context.active();
+    const span = this.tracer.startSpan(`send ${topic}`, start, parent);
     // No SDK and no parent: a span that records nothing and has no context to pass on.
     if (!span.isRecording() && !this.api.isSpanContextValid(span.spanContext())) return undefined;
-    return new OtelSendSpan(this.api, span, this.api.trace.setSpan(parent, span), this.names);
+    return new OtelSendSpan(this.api, span, parent, this.names);
   }
 
   relay(record: OutgoingRecord): SendSpan | undefined {
@@ -132,7 +137,7 @@ export class OtelTracer implements SendTracer {
       parent,
     );
     if (!span.isRecording() && !this.api.isSpanContextValid(span.spanContext())) return undefined;
-    return new OtelSendSpan(this.api, span, this.api.trace.setSpan(parent, span), this.names);
+    return new OtelSendSpan(this.api, span, parent, this.names);
   }
 
   /** The span context kept in a stored record's headers, if valid. */
@@ -164,31 +169,38 @@ export class OtelTracer implements SendTracer {
 }
 
 class OtelSendSpan implements SendSpan {
+  /** @param parent the caller's context: the span's own is made only for a propagator */
   constructor(
     private readonly api: Api,
     private readonly span: OtelApi.Span,
-    private readonly context: OtelApi.Context,
+    private readonly parent: OtelApi.Context,
     private readonly names: Names,
   ) {}
 
   headers(headers: Readonly<Record<string, Buffer>>): Record<string, Buffer> | undefined {
-    const carrier: Record<string, string> = {};
     const api = this.api;
     if (api.propagation.fields().length > 0) {
-      api.propagation.inject(this.context, carrier);
-    } else {
-      const sc = this.span.spanContext();
-      if (!api.isSpanContextValid(sc)) return undefined;
-      const flags = (sc.traceFlags & 0xff).toString(16).padStart(2, '0');
-      carrier.traceparent = `00-${sc.traceId}-${sc.spanId}-${flags}`;
-      const state = sc.traceState?.serialize();
-      if (state) carrier.tracestate = state;
+      const carrier: Record<string, string> = {};
+      api.propagation.inject(api.trace.setSpan(this.parent, this.span), carrier);
+      let added: Record<string, Buffer> | undefined;
+      for (const name in carrier) {
+        if (name in headers) continue;
+        (added ??= {})[name] = Buffer.from(carrier[name], 'latin1');
+      }
+      return added;
     }
+    // No propagator registered: W3C trace context, written here.
+    const sc = this.span.spanContext();
+    if (!api.isSpanContextValid(sc)) return undefined;
     let added: Record<string, Buffer> | undefined;
-    for (const name in carrier) {
-      if (name in headers) continue;
-      (added ??= {})[name] = Buffer.from(carrier[name], 'latin1');
+    if (!('traceparent' in headers)) {
+      const flags = sc.traceFlags & 0xff;
+      const hex = flags < 16 ? `0${flags.toString(16)}` : flags.toString(16);
+      added = { traceparent: Buffer.from(`00-${sc.traceId}-${sc.spanId}-${hex}`, 'latin1') };
     }
+    const state = sc.traceState?.serialize();
+    if (state && !('tracestate' in headers))
+      (added ??= {}).tracestate = Buffer.from(state, 'latin1');
     return added;
   }
 

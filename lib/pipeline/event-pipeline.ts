@@ -11,7 +11,7 @@ import { EventMetadataAccessor } from '../metadata/event-metadata.accessor.js';
 import { resolveReliability } from '../metadata/reliability-profile.js';
 import { DefaultPartitioner, type PartitionerFn } from '../partitioning/partitioner.js';
 import type { OutgoingRecord } from '../record/outgoing-record.js';
-import { RecordBuilder } from '../record/record-builder.js';
+import { RecordBuilder, type TraceHeaderSource } from '../record/record-builder.js';
 import { schemaRegistryOf } from '../serialization/registry/schema-registry.client.js';
 import { resolveSerializer } from '../serialization/serializer-registry.js';
 import { EventValidator } from '../validation/event-validator.js';
@@ -75,10 +75,15 @@ export class EventPipeline {
   }
 
   /** Validates, derives the key, serializes, and picks reliability and codec. */
-  prepare(event: object, descriptor: EventDescriptor, options: SendOptions): Maybe<PreparedRecord> {
+  prepare(
+    event: object,
+    descriptor: EventDescriptor,
+    options: SendOptions,
+    trace?: TraceHeaderSource,
+  ): Maybe<PreparedRecord> {
     const validated = this.validator?.validate(event, descriptor.className);
-    if (validated) return validated.then(() => this.build(event, descriptor, options));
-    return this.build(event, descriptor, options);
+    if (validated) return validated.then(() => this.build(event, descriptor, options, trace));
+    return this.build(event, descriptor, options, trace);
   }
 
   /** A `sendRaw` record: its bytes as given, no decorators. */
@@ -123,8 +128,9 @@ export class EventPipeline {
     event: object,
     descriptor: EventDescriptor,
     options: SendOptions,
+    trace: TraceHeaderSource | undefined,
   ): Maybe<PreparedRecord> {
-    const built = this.builder.fromEvent(event, descriptor, options);
+    const built = this.builder.fromEvent(event, descriptor, options, trace);
     if (built instanceof Promise)
       return built.then((record) => this.finish(record, descriptor, options));
     return this.finish(built, descriptor, options);

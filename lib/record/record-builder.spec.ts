@@ -70,6 +70,29 @@ describe('RecordBuilder', () => {
     expect(r.headers.a).toEqual(Buffer.from('b'));
   });
 
+  it('adds a traced send’s headers the event has not set, counted in the size', () => {
+    const trace = {
+      headers: (existing: Readonly<Record<string, Buffer>>) => {
+        const mine = {
+          traceparent: Buffer.from('00-trace-span-01'),
+          'x-tenant-id': Buffer.from('t'),
+        };
+        const added: Record<string, Buffer> = {};
+        for (const [name, value] of Object.entries(mine))
+          if (!(name in existing)) added[name] = value;
+        return added;
+      },
+    };
+    const event = new OrderCreated('o-1', 1, 'acme');
+    const plain = builder.fromEvent(event, accessor.get(OrderCreated), {});
+    const traced = builder.fromEvent(event, accessor.get(OrderCreated), {}, trace);
+    if (plain instanceof Promise || traced instanceof Promise) throw new Error('synchronous');
+    expect(traced.headers.traceparent.toString()).toBe('00-trace-span-01');
+    expect(traced.headers['x-tenant-id'].toString()).toBe('acme');
+    // the size counts a header's name and value bytes (record-size.ts)
+    expect(traced.size - plain.size).toBe('traceparent'.length + 16);
+  });
+
   it('uses the serializers a class names, and refuses input they cannot take', () => {
     expect(build(new Count(5, 7)).key!.toString('hex')).toBe('00000005');
     expect(build(new Count(5, 7)).value!.toString('hex')).toBe('00000007');

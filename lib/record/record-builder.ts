@@ -25,6 +25,11 @@ function rawBytes(data: unknown, topic: string, part: 'key' | 'value'): Buffer |
   return Buffer.isBuffer(data) ? data : serializeWith(stringSerializer, data, { topic, part });
 }
 
+/** Headers to add to a record built for a traced send (see SendSpan.headers). */
+export interface TraceHeaderSource {
+  /** The headers to add that `headers` does not have yet; undefined if none. */
+  headers(headers: Readonly<Record<string, Buffer>>): Record<string, Buffer> | undefined;
+}
 /**
  * Turns an event (or a raw record) into an OutgoingRecord: topic, key, serialized key,
  * value and headers, the `x-event-id` header, and the size check. Everything that can be
@@ -48,10 +53,12 @@ export class RecordBuilder {
     this.defaultKeySerializer = this.bind(defaultKeySerializer);
   }
 
+  /** `trace` adds its headers (a span's trace context) to those the event has not set. */
   fromEvent(
     event: object,
     descriptor: EventDescriptor,
     options: SendOptions = {},
+    trace?: TraceHeaderSource,
   ): OutgoingRecord | Promise<OutgoingRecord> {
     const topic = options.topic ?? descriptor.topic;
     assertTopicName(topic);
@@ -68,7 +75,7 @@ export class RecordBuilder {
     );
     const data = descriptor.value(event);
     const waiting = this.prepared(topic, keySerializer, keyValue, valueSerializer, data);
-    if (waiting) return waiting.then(() => this.fromEvent(event, descriptor, options));
+    if (waiting) return waiting.then(() => this.fromEvent(event, descriptor, options, trace));
 
     const idBytes = uuidv7Bytes();
     const eventId = idBytes.toString('latin1');
@@ -87,6 +94,8 @@ export class RecordBuilder {
     if (options.headers) {
       for (const name in options.headers) headers[name] = toBuffer(options.headers[name]);
     }
+    const traced = trace?.headers(headers);
+    if (traced) for (const name in traced) headers[name] = traced[name];
     return this.finish(
       topic,
       options.partition,
