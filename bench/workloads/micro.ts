@@ -7,6 +7,7 @@ import { EventMetadataAccessor } from '../../lib/metadata/event-metadata.accesso
 import { RecordBuilder } from '../../lib/record/record-builder.js';
 import { avro, jsonSchema, protobuf } from '../../lib/serialization/registry/schema-serializers.js';
 import { resolveSerializer } from '../../lib/serialization/serializer-registry.js';
+import { OtelTracer } from '../../lib/observability/otel-tracer.js';
 import { EventValidator } from '../../lib/validation/event-validator.js';
 import { BenchEventBase, eventClass, loadModule } from '../peers/module.js';
 import { PayloadFactory } from '../support/payload.js';
@@ -67,6 +68,73 @@ async function measure(
 }
 
 /**
+ * The cost of a span per send (issue 16's tracing target): the OpenTelemetry SDK's own work
+ * (a batch span processor and an exporter that drops every span, as in the bench's tracing
+ * cell), recorded and sampled out, and the module's send span (OtelTracer: start, the trace
+ * headers, end with the report's partition and offset) over the same SDK.
+ */
+async function spanSteps(): Promise<Step[]> {
+  const api = await import('@opentelemetry/api');
+  const { BasicTracerProvider, BatchSpanProcessor, TraceIdRatioBasedSampler } =
+    await import('@opentelemetry/sdk-trace-base');
+  const exporter = {
+    export: (_spans: unknown, done: (result: { code: number }) => void) => done({ code: 0 }),
+    shutdown: () => Promise.resolve(),
+  };
+  const provider = (sampled: boolean) =>
+    new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(exporter)],
+      ...(sampled ? {} : { sampler: new TraceIdRatioBasedSampler(0) }),
+    });
+  const recorded = provider(true);
+  const sampledOut = provider(false);
+  const attributes = {
+    'messaging.system': 'kafka',
+    'messaging.operation.name': 'send',
+    'messaging.operation.type': 'send',
+    'messaging.client.id': 'bench',
+    'messaging.destination.name': 'bench-micro',
+  };
+  const start = { kind: api.SpanKind.PRODUCER, attributes };
+  const bare = (tracer: ReturnType<typeof recorded.getTracer>) => () => {
+    const span = tracer.startSpan('send bench-micro', start);
+    span.setAttributes({ 'messaging.destination.partition.id': '3', 'messaging.kafka.offset': 7 });
+    span.end();
+  };
+  const headers = { 'x-event-id': Buffer.alloc(16) };
+  const report = {
+    topic: 'bench-micro',
+    partition: 3,
+    offset: '7',
+    key: null,
+    timestamp: '0',
+    eventId: 'e',
+  };
+  const module = (tracer: OtelTracer) => () => {
+    const span = tracer.start('bench-micro')!;
+    span.headers(headers);
+    span.end(report);
+  };
+  const ours = (p: typeof recorded) =>
+    new OtelTracer(api, { tracerProvider: p, clientId: 'bench' });
+  return [
+    {
+      name: 'OTel SDK span, recorded (startSpan with 5 attributes, 2 more, end; batch processor)',
+      run: bare(recorded.getTracer('bench')),
+    },
+    {
+      name: 'OTel SDK span, sampled out (ids made, nothing recorded)',
+      run: bare(sampledOut.getTracer('bench')),
+    },
+    {
+      name: "module's send span, recorded (start, trace headers, end)",
+      run: module(ours(recorded)),
+    },
+    { name: "module's send span, sampled out", run: module(ours(sampledOut)) },
+  ];
+}
+
+/**
  * W5: CPU cost per event of the module's path before the network, measured on its building
  * blocks (no producer, no broker): the cached descriptor lookup (EventMetadataAccessor), the
  * class-validator pass (EventValidator), the @KeyedBy key, the record build (key + value
@@ -86,6 +154,7 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
     MEMORY_REGISTRY,
   );
   const lib = await loadModule();
+  const spans = await spanSteps();
   const cases: Array<{ size: number; step: Step; events: BenchEventBase[] }> = [];
   for (const size of [100, 1024]) {
     const Event = eventClass(lib, `bench-micro-${size}`, true);
@@ -141,6 +210,7 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
       },
     ];
     for (const step of steps) cases.push({ size, step, events });
+    if (size === 100) for (const step of spans) cases.push({ size, step, events });
   }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
