@@ -164,9 +164,15 @@ function costPanel(
     `<text x="${f(box.x + box.w / 2)}" y="${f(box.y - 10)}" text-anchor="middle" font-size="12.5" font-weight="bold" fill="#222">${escapeXml(title)}</text>`,
   );
   const parts = [6, 64, 256];
-  const points = aggs.filter(
+  const candidates = aggs.filter(
     (a) => a.size === 100 && a.clusterSize === clusterSize && parts.includes(a.partitions),
   );
+  // A line needs two partition counts: a peer measured at one only (ClientKafka, the
+  // observability peers) would say nothing about scaling and could flatten the scale.
+  const counts = (peer: string, keyed: boolean) =>
+    new Set(candidates.filter((a) => a.peer === peer && a.keyed === keyed).map((a) => a.partitions))
+      .size;
+  const points = candidates.filter((a) => counts(a.peer, a.keyed) >= 2);
   const spreadOf = (a: PeerAggregate) =>
     metric === 'cpuUsPerRecord' ? a.cpuSpread : a.brokerSpread;
   const max = Math.max(0, ...points.map((a) => spreadOf(a)?.max ?? a[metric] ?? 0));
@@ -215,7 +221,21 @@ function costPanel(
 export function renderChartSvg(aggs: readonly PeerAggregate[], subtitle: string): string {
   const out: string[] = [];
   const peers = PEER_ORDER.filter((p) => aggs.some((a) => a.peer === p));
-  const top: Box = { x: 80, y: 90, w: WIDTH - 110, h: 300 };
+  // The legend, wrapped into rows that fit the width.
+  const legend: Array<{ peer: PeerName; x: number; row: number }> = [];
+  let lx = 80;
+  let rows = 1;
+  for (const peer of peers) {
+    const w = 34 + peer.length * 7;
+    if (lx + w > WIDTH - 30 && lx > 80) {
+      lx = 80;
+      rows++;
+    }
+    legend.push({ peer, x: lx, row: rows - 1 });
+    lx += w;
+  }
+  const legendEnd = 58 + rows * 20;
+  const top: Box = { x: 80, y: legendEnd + 32, w: WIDTH - 110, h: 300 };
   const costY = top.y + top.h + 90;
   const costH = 170;
   const gap = 70;
@@ -227,17 +247,15 @@ export function renderChartSvg(aggs: readonly PeerAggregate[], subtitle: string)
     `<text x="${WIDTH / 2}" y="26" text-anchor="middle" font-size="17" font-weight="bold" fill="#111">W1 throughput: records/s per peer and cell (bar: median; whisker: per-round min–max)</text>`,
     `<text x="${WIDTH / 2}" y="46" text-anchor="middle" font-size="12" fill="#555">${escapeXml(subtitle)}</text>`,
   );
-  // Legend.
-  let lx = top.x;
-  for (const peer of peers) {
+  for (const { peer, x, row } of legend) {
+    const y = 58 + row * 20;
     out.push(
-      `<rect x="${lx}" y="58" width="14" height="14" fill="${PEER_COLORS[peer]}"/>`,
-      `<text x="${lx + 19}" y="70" font-size="12" fill="#222">${escapeXml(peer)}</text>`,
+      `<rect x="${x}" y="${y}" width="14" height="14" fill="${PEER_COLORS[peer]}"/>`,
+      `<text x="${x + 19}" y="${y + 12}" font-size="12" fill="#222">${escapeXml(peer)}</text>`,
     );
-    lx += 34 + peer.length * 7;
   }
   out.push(
-    `<text x="${WIDTH - 30}" y="70" text-anchor="end" font-size="11.5" fill="#555">cost panels: solid ● keyless, dashed ▢ keyed; 100 B records; whisker: per-round min–max</text>`,
+    `<text x="80" y="${legendEnd + 10}" font-size="11.5" fill="#555">cost panels: solid ● keyless, dashed ▢ keyed; 100 B records; whisker: per-round min–max; only peers measured at two or more partition counts</text>`,
   );
   throughputPanel(out, aggs, top);
   out.push(

@@ -88,6 +88,13 @@ describe('evaluateTargets', () => {
     expect(node.checks.filter((c) => passes(c) === false).map((c) => c.scope)).toEqual([
       '1KiB-3b-64p-keyless ÷ platformatic',
     ]);
+    // ClientKafka ran in one cell only: it is compared there, and nowhere else.
+    w1.push(agg('client-kafka', core[0], 5));
+    const withProxyCell = evaluateTargets(w1, [], []).find((r) => r.target === node.target)!;
+    expect(withProxyCell.checks).toHaveLength(node.checks.length + 1);
+    expect(withProxyCell.checks.filter((c) => c.scope.endsWith('client-kafka'))).toEqual([
+      { scope: `${core[0]} ÷ client-kafka`, value: 16, limit: 1, kind: 'min' },
+    ]);
     expect(byName('module broker CPU').verdict).toBe('met');
     expect(byName('module broker CPU').checks[0].value).toBeCloseTo(2 / 1.5);
     // No 256-partition cells, no W2, no W3 in this run.

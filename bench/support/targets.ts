@@ -48,11 +48,13 @@ export function coreCells(): string[] {
   return out;
 }
 
-/** Node peers the module must match (those the run measured at all, kafkajs and platformatic always). */
-function nodePeers(w1: readonly PeerAggregate[]): PeerName[] {
-  const seen = new Set(w1.map((a) => a.peer));
+/**
+ * Node peers the module must match in `cell`: kafkajs and platformatic always (so a missing
+ * one shows as not measured), ClientKafka where the run measured it (one cell by default).
+ */
+function nodePeers(w1: readonly PeerAggregate[], cell: string): PeerName[] {
   const peers: PeerName[] = ['kafkajs', 'platformatic'];
-  if (seen.has('client-kafka')) peers.push('client-kafka');
+  if (find(w1, cell, 'client-kafka')) peers.push('client-kafka');
   return peers;
 }
 
@@ -93,7 +95,7 @@ export function evaluateTargets(
 
   const node: Check[] = [];
   for (const cell of core) {
-    for (const peer of nodePeers(w1)) {
+    for (const peer of nodePeers(w1, cell)) {
       node.push({
         scope: `${cell} ÷ ${peer}`,
         value: ratio(rate(cell, 'module'), rate(cell, peer)),
