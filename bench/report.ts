@@ -8,11 +8,11 @@ import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cellTitle, TX_RECORDS } from './plan.js';
 import { aggregate, find, type PeerAggregate } from './support/aggregate.js';
-import { PEER_ORDER, renderChartSvg } from './support/chart.js';
+import { renderChartSvg } from './support/chart.js';
 import type { MachineInfo, Versions } from './support/machine.js';
 import { ratio as divide, roundRatios, spread } from './support/stats.js';
 import { evaluateTargets, passes } from './support/targets.js';
-import type { CellResult } from './support/types.js';
+import { PEER_NAMES, type CellResult } from './support/types.js';
 
 export interface RunRecord {
   startedAt: string;
@@ -64,7 +64,7 @@ function table(head: string[], rows: string[][], text = false): string {
 }
 
 const byPeer = (a: PeerAggregate, b: PeerAggregate) =>
-  PEER_ORDER.indexOf(a.peer) - PEER_ORDER.indexOf(b.peer);
+  PEER_NAMES.indexOf(a.peer) - PEER_NAMES.indexOf(b.peer);
 
 function cellsOf(aggs: readonly PeerAggregate[]): string[] {
   return [...new Set(aggs.map((a) => a.cell))];
@@ -109,7 +109,7 @@ function targetsTable(
 
 function headline(w1: PeerAggregate[]): string {
   const cells = cellsOf(w1);
-  const others = PEER_ORDER.filter((p) => p !== 'module' && w1.some((a) => a.peer === p));
+  const others = PEER_NAMES.filter((p) => p !== 'module' && w1.some((a) => a.peer === p));
   if (cells.length === 0 || !w1.some((a) => a.peer === 'module')) return '_No W1 module runs._';
   const rows = cells.map((cell) => {
     const m = find(w1, cell, 'module');
@@ -174,7 +174,7 @@ function costTable(w1: PeerAggregate[]): string {
   const rows: string[][] = [];
   for (const clusterSize of [1, 3]) {
     for (const keyed of [false, true]) {
-      for (const peer of PEER_ORDER) {
+      for (const peer of PEER_NAMES) {
         const at = parts.map((p) =>
           w1.find(
             (a) =>

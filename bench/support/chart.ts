@@ -4,7 +4,7 @@
  * against partitions for 100 B records.
  */
 import type { PeerAggregate } from './aggregate.js';
-import type { PeerName } from './types.js';
+import { PEER_NAMES, type PeerName } from './types.js';
 
 export const PEER_COLORS: Record<PeerName, string> = {
   module: '#1f5fbf',
@@ -21,23 +21,6 @@ export const PEER_COLORS: Record<PeerName, string> = {
   'client-proxy': '#17becf',
   java: '#c92a2a',
 };
-
-/** The order peers are listed in, in the tables and the chart. */
-export const PEER_ORDER: readonly PeerName[] = [
-  'module',
-  'module@before',
-  'module-bare',
-  'module+metrics',
-  'module+tracing',
-  'module+tracing-10%',
-  'module+sdk-floor',
-  'module+avro',
-  'kafkajs',
-  'platformatic',
-  'client-kafka',
-  'client-proxy',
-  'java',
-];
 
 const WIDTH = 1200;
 const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';
@@ -90,7 +73,7 @@ function yAxis(out: string[], box: Box, top: number, step: number, fmt: (v: numb
 /** Records/s per peer per cell: bars at the median, whiskers from the min to the max round. */
 function throughputPanel(out: string[], aggs: readonly PeerAggregate[], box: Box): void {
   const cells = [...new Set(aggs.map((a) => a.cell))];
-  const peers = PEER_ORDER.filter((p) => aggs.some((a) => a.peer === p));
+  const peers = PEER_NAMES.filter((p) => aggs.some((a) => a.peer === p));
   const max = Math.max(0, ...aggs.map((a) => a.rateSpread?.max ?? a.rate ?? 0));
   const { top, step } = niceScale(max);
   yAxis(out, box, top, step, short);
@@ -186,7 +169,7 @@ function costPanel(
     );
   }
   // The module last, so that its lines stay on top.
-  for (const peer of [...PEER_ORDER].reverse()) {
+  for (const peer of [...PEER_NAMES].reverse()) {
     for (const keyed of [false, true]) {
       const series = parts
         .map((p) => points.find((a) => a.peer === peer && a.keyed === keyed && a.partitions === p))
@@ -220,7 +203,7 @@ function costPanel(
 /** The whole chart as an SVG document. */
 export function renderChartSvg(aggs: readonly PeerAggregate[], subtitle: string): string {
   const out: string[] = [];
-  const peers = PEER_ORDER.filter((p) => aggs.some((a) => a.peer === p));
+  const peers = PEER_NAMES.filter((p) => aggs.some((a) => a.peer === p));
   // The legend, wrapped into rows that fit the width.
   const legend: Array<{ peer: PeerName; x: number; row: number }> = [];
   let lx = 80;

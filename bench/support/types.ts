@@ -1,24 +1,11 @@
 /** Shared shapes of the benchmark: what one run is asked to do and what it reports. */
 
 /**
- * The peers. `module@before` is this module loaded from another build (`--before=<dir>`),
- * measured in the same rounds as `module` for before/after figures.
+ * The peers, in the order the tables and the chart list them. `module@before` is this module
+ * loaded from another build (`--before=<dir>`), measured in the same rounds as `module` for
+ * before/after figures.
  */
-export type PeerName =
-  | 'module'
-  | 'module@before'
-  | 'module-bare'
-  | 'module+metrics'
-  | 'module+tracing'
-  | 'module+tracing-10%'
-  | 'module+sdk-floor'
-  | 'kafkajs'
-  | 'client-kafka'
-  | 'module+avro'
-  | 'client-proxy'
-  | 'platformatic'
-  | 'java';
-export const PEER_NAMES: readonly PeerName[] = [
+export const PEER_NAMES = [
   'module',
   'module@before',
   'module-bare',
@@ -28,11 +15,12 @@ export const PEER_NAMES: readonly PeerName[] = [
   'module+sdk-floor',
   'module+avro',
   'kafkajs',
+  'platformatic',
   'client-kafka',
   'client-proxy',
-  'platformatic',
   'java',
-];
+] as const;
+export type PeerName = (typeof PEER_NAMES)[number];
 export type Workload = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
 export type Acks = 1 | -1;
 export type Codec = 'none' | 'lz4';

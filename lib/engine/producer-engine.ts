@@ -385,14 +385,12 @@ export class ProducerEngine implements EngineAccess {
         const span = this.tracer?.start(descriptor.topic);
         let record: OutgoingRecord;
         try {
-          record = (await this.pipeline.prepare(event, descriptor, {})).record;
+          record = (await this.pipeline.prepare(event, descriptor, {}, span)).record;
         } catch (error) {
           span?.fail(error);
           throw error;
         }
-        if (!span) return record;
-        record = withTraceHeaders(record, span);
-        span.end({ ...pendingReport(record), deferred: true });
+        span?.end({ ...pendingReport(record), deferred: true });
         return record;
       }),
     );
