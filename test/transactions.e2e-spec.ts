@@ -193,7 +193,16 @@ describe('transactions against a real broker', () => {
       ).rejects.toThrow('aborted');
       expect(await offsetsOf()).toEqual(['0:-1', '1:-1', '2:-1']);
       await producer.transaction((tx) => tx.sendOffsets(offsets('7')));
-      expect(await offsetsOf()).toEqual(['0:7', '1:7', '2:-1']);
+      // The coordinator answers EndTxn once the commit is decided and writes the markers
+      // after it, so an OffsetFetch without requireStable may still see the old offsets
+      // for a moment: read until the commit shows (or 15 s pass).
+      const deadline = Date.now() + 15_000;
+      let seen = await offsetsOf();
+      while (seen.join() !== '0:7,1:7,2:-1' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        seen = await offsetsOf();
+      }
+      expect(seen).toEqual(['0:7', '1:7', '2:-1']);
     } finally {
       await admin.disconnect();
     }
