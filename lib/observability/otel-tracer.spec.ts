@@ -218,6 +218,56 @@ describe('OtelTracer (real OpenTelemetry SDK, in-memory exporter, memory transpo
     await engine.close();
   });
 
+  it('without an SDK passes on the caller’s own span context (a no-op span of the parent)', async () => {
+    const records: OutgoingRecord[] = [];
+    const engine = new ProducerEngine({
+      options: resolveOptions({ client: { brokers: ['memory:1'] }, producer: { lingerMs: 0 } }),
+      logger,
+      transport: new MemoryTransport(),
+      observers: [{ appended: (record) => records.push(record) }],
+      tracer: new OtelTracer(api, {}),
+    });
+    await engine.start();
+    const remote = {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+      isRemote: true,
+    };
+    const parent = api.trace.setSpanContext(api.context.active(), remote);
+    await api.context.with(parent, () => engine.send(new Traced('k')));
+    expect(records[0].headers.traceparent.toString()).toBe(
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    );
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    await engine.close();
+  });
+
+  it('traces sends once an SDK registers globally after the producer started', async () => {
+    const records: OutgoingRecord[] = [];
+    const engine = new ProducerEngine({
+      options: resolveOptions({ client: { brokers: ['memory:1'] }, producer: { lingerMs: 0 } }),
+      logger,
+      transport: new MemoryTransport(),
+      observers: [{ appended: (record) => records.push(record) }],
+      tracer: new OtelTracer(api, {}),
+    });
+    await engine.start();
+    try {
+      await engine.send(new Traced('before'));
+      expect(api.trace.setGlobalTracerProvider(provider)).toBe(true);
+      await engine.send(new Traced('after'));
+      expect(records[0].headers.traceparent).toBeUndefined();
+      const [span] = spansNamed('send trace.spec');
+      expect(span.attributes['messaging.kafka.message.key']).toBe('after');
+      const [, traceId, spanId] = records[1].headers.traceparent.toString().split('-');
+      expect([traceId, spanId]).toEqual([span.spanContext().traceId, span.spanContext().spanId]);
+    } finally {
+      api.trace.disable();
+      await engine.close();
+    }
+  });
+
   it('picks the conventions from OTEL_SEMCONV_STABILITY_OPT_IN, and is absent without the API', () => {
     expect(semconvFromEnv(undefined)).toBe('v1.27');
     expect(semconvFromEnv('http,messaging')).toBe('v1.45');

@@ -87,13 +87,19 @@ export class OtelTracer implements SendTracer {
   private readonly base: OtelApi.Attributes;
   /** The start options of a send span per topic, made once (a send allocates none). */
   private readonly starts = new Map<string, OtelApi.SpanOptions>();
+  /** The API's no-op provider: what a proxy provider delegates to until an SDK registers. */
+  private readonly noop: OtelApi.TracerProvider;
+  /** The proxy provider the tracer came from, while it has no SDK behind it. */
+  private proxy?: OtelApi.ProxyTracerProvider;
 
   constructor(
     private readonly api: Api,
     options: OtelTracerOptions = {},
   ) {
-    const provider = options.tracerProvider ?? api.trace;
+    const provider = options.tracerProvider ?? api.trace.getTracerProvider();
     this.tracer = provider.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
+    this.noop = new api.ProxyTracerProvider().getDelegate();
+    if (provider instanceof api.ProxyTracerProvider) this.proxy = provider;
     this.names = namesFor(
       options.semconv ?? semconvFromEnv(process.env.OTEL_SEMCONV_STABILITY_OPT_IN),
     );
@@ -106,7 +112,24 @@ export class OtelTracer implements SendTracer {
     this.base = base;
   }
 
+  /**
+   * No SDK registered (the provider is the API's proxy, still delegating to its no-op) and
+   * no span in the caller's context: a span would record nothing and pass nothing on, so
+   * none is started. Asked at every send, since an SDK may register after the module starts.
+   */
+  private idle(parent: OtelApi.Context): boolean {
+    const proxy = this.proxy;
+    if (!proxy) return false;
+    if (proxy.getDelegate() !== this.noop) {
+      this.proxy = undefined; // an SDK registered: every send is traced from now on
+      return false;
+    }
+    return parent === this.api.ROOT_CONTEXT || this.api.trace.getSpan(parent) === undefined;
+  }
+
   start(topic: string): SendSpan | undefined {
+    const parent = this.api.context.active();
+    if (this.idle(parent)) return undefined;
     let start = this.starts.get(topic);
     if (!start) {
       start = {
@@ -117,7 +140,6 @@ export class OtelTracer implements SendTracer {
       if (this.starts.size >= 1000) this.starts.clear();
       this.starts.set(topic, start);
     }
-    const parent = this.api.context.active();
     const span = this.tracer.startSpan(`send ${topic}`, start, parent);
     // No SDK and no parent: a span that records nothing and has no context to pass on.
     if (!span.isRecording() && !this.api.isSpanContextValid(span.spanContext())) return undefined;
@@ -126,6 +148,7 @@ export class OtelTracer implements SendTracer {
 
   relay(record: OutgoingRecord): SendSpan | undefined {
     const parent = this.api.context.active();
+    if (this.idle(parent)) return undefined;
     const stored = this.storedContext(record.headers);
     const span = this.tracer.startSpan(
       `send ${record.topic}`,
