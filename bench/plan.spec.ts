@@ -79,6 +79,30 @@ describe('the W1 matrix', () => {
       '100B-1b-6p-keyless',
     ]);
   });
+
+  it('runs module+semi64 only when asked, as the module in a process with a bigger young generation', () => {
+    expect(matrixCells(options()).some((c) => c.peers.includes('module+semi64'))).toBe(false);
+    const plan = buildPlan(
+      options({
+        peers: new Set(['module', 'module+semi64']),
+        cells: /^100B-1b-(6|256)p-keyless/,
+        rounds: 2,
+        moduleDir: '/new',
+        workloads: new Set(['W1']),
+      }),
+    );
+    expect(plan.map((s) => `${s.cell} ${s.round}:${s.peer} ${(s.nodeArgs ?? []).join()}`)).toEqual([
+      '100B-1b-6p-keyless 1:module ',
+      '100B-1b-6p-keyless 1:module+semi64 --max-semi-space-size=64',
+      '100B-1b-256p-keyless 1:module ',
+      '100B-1b-256p-keyless 1:module+semi64 --max-semi-space-size=64',
+      '100B-1b-6p-keyless 2:module+semi64 --max-semi-space-size=64',
+      '100B-1b-6p-keyless 2:module ',
+      '100B-1b-256p-keyless 2:module+semi64 --max-semi-space-size=64',
+      '100B-1b-256p-keyless 2:module ',
+    ]);
+    expect(plan.every((s) => s.moduleDir === '/new')).toBe(true);
+  });
 });
 
 describe('buildPlan', () => {

@@ -101,6 +101,8 @@ export interface PeerDef {
   batch: number;
   tuning: ModuleTuning;
   label: string;
+  /** Node options of the peer's process besides `--expose-gc`. */
+  nodeArgs?: readonly string[];
 }
 
 const w1Tuning: ModuleTuning = { lingerMs: LINGER_MS, batchSize: BATCH_SIZE };
@@ -147,6 +149,15 @@ export const PEERS: Record<PeerName, PeerDef> = {
     batch: 1,
     tuning: w1Tuning,
     label: `module send() ×${CALLERS} callers, Avro value (schema registry)`,
+  },
+  'module+semi64': {
+    peer: 'module+semi64',
+    mode: 'send',
+    concurrency: CALLERS,
+    batch: 1,
+    tuning: w1Tuning,
+    label: `module send() ×${CALLERS} callers, node --max-semi-space-size=64`,
+    nodeArgs: ['--max-semi-space-size=64'],
   },
   kafkajs: {
     peer: 'kafkajs',
@@ -243,9 +254,21 @@ export function matrixCells(o: PlanOptions): MatrixCell[] {
     o.peers ? allowed.filter((p) => o.peers!.has(p)) : defaults;
   const corePeers = pick(
     ['module', ...before, 'kafkajs', 'platformatic', 'java'],
-    ['module', ...before, 'kafkajs', 'platformatic', 'client-kafka', 'client-proxy', 'java'],
+    [
+      'module',
+      ...before,
+      'module+semi64',
+      'kafkajs',
+      'platformatic',
+      'client-kafka',
+      'client-proxy',
+      'java',
+    ],
   );
-  const scalePeers = pick(['module', ...before, 'java'], ['module', ...before, 'java']);
+  const scalePeers = pick(
+    ['module', ...before, 'java'],
+    ['module', ...before, 'module+semi64', 'java'],
+  );
   const cells: MatrixCell[] = [];
   const add = (
     group: MatrixCell['group'],
@@ -316,7 +339,7 @@ export function buildPlan(o: PlanOptions): CellSpec[] {
   const moduleDirOf = (p: PeerName) =>
     p === 'module@before'
       ? o.beforeDir
-      : p === 'module' || p in OBSERVABILITY_PEERS
+      : p === 'module' || p === 'module+semi64' || p in OBSERVABILITY_PEERS
         ? o.moduleDir
         : undefined;
   const replicationOf = (clusterSize: number) =>
@@ -383,6 +406,7 @@ export function buildPlan(o: PlanOptions): CellSpec[] {
             partitions: c.partitions,
             clusterSize,
             moduleDir: moduleDirOf(peer),
+            nodeArgs: d.nodeArgs,
             maxInFlight: peer === 'java' ? o.javaInFlight : undefined,
             label:
               peer === 'java' && o.javaInFlight

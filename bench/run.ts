@@ -259,7 +259,7 @@ async function runWorker(
   onWindow: (edge: 'start' | 'end') => void,
 ): Promise<CellResult> {
   const child = fork(WORKER, [JSON.stringify(spec)], {
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...(spec.nodeArgs ?? [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
   });

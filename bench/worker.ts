@@ -54,6 +54,7 @@ async function openDriver(spec: CellSpec): Promise<Driver> {
     case 'module+tracing-10%':
     case 'module+sdk-floor':
     case 'module+avro':
+    case 'module+semi64':
       return (await import('./peers/module.js')).openModule(spec);
     case 'kafkajs':
       return (await import('./peers/kafkajs.js')).openKafkajs(spec);

@@ -15,6 +15,7 @@ export const PEER_COLORS: Record<PeerName, string> = {
   'module+tracing-10%': '#9775fa',
   'module+sdk-floor': '#b197fc',
   'module+avro': '#5c3fbf',
+  'module+semi64': '#0b7285',
   kafkajs: '#e8801a',
   platformatic: '#2f9e44',
   'client-kafka': '#8c564b',

@@ -14,6 +14,7 @@ export const PEER_NAMES = [
   'module+tracing-10%',
   'module+sdk-floor',
   'module+avro',
+  'module+semi64',
   'kafkajs',
   'platformatic',
   'client-kafka',
@@ -94,6 +95,8 @@ export interface CellSpec {
   pauseMs?: number;
   /** Record each call's latency (W2 C=1). */
   latency?: boolean;
+  /** Node options of the run's process besides `--expose-gc` (module+semi64). */
+  nodeArgs?: readonly string[];
   /** module / module@before: the folder whose build is loaded (undefined: this checkout). */
   moduleDir?: string;
   /**
