@@ -51,6 +51,7 @@ export class ProducerBatch {
   /** The accumulator is done with the batch: every record is settled. */
   finish(): void {
     this.finished = true;
+    this.records.length = 0;
     for (const fn of this.finishers?.splice(0) ?? []) fn();
   }
 }

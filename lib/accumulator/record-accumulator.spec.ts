@@ -101,6 +101,31 @@ describe('RecordAccumulator', () => {
     expect(reports.map((r) => r.offset)).toEqual(['0', '1', '2', '3', '4']);
   });
 
+  it('lets go of a batch’s records once the batch is finished (acked or failed)', async () => {
+    const broker = new FakeBroker();
+    const seen: ProducerBatch[] = [];
+    const accumulator = new RecordAccumulator(
+      { lingerMs: 0, batchSize: 1000, maxInFlight: inFlight(5), maxRequestSize: 1 << 20 },
+      new BufferMemory(1 << 20, 1000),
+      async (batches) => {
+        seen.push(...batches);
+        await broker.transmit(batches);
+      },
+    );
+    const acked = await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        accumulator.append(record('t', 10, `r${i}`), 0, profile, 'none'),
+      ),
+    );
+    await accumulator.drained();
+    expect(acked.map((r) => r.offset)).toEqual(['0', '1', '2']);
+    expect(seen.length).toBeGreaterThan(0);
+    // A finished batch the GC had promoted would otherwise keep its records alive until
+    // the next full collection (docs/performance.md, "A finished batch's records").
+    expect(seen.map((b) => b.records.length)).toEqual(seen.map(() => 0));
+    expect(accumulator.unfinishedRecords).toBe(0);
+  });
+
   it('starts a new batch for a record that would overflow the current one', async () => {
     const { broker, accumulator } = setup({ lingerMs: 20, batchSize: 1000 });
     const a = accumulator.append(record('t', 700), 0, profile, 'none');
