@@ -34,7 +34,7 @@ export default {
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
-    // Fault tests (RELIABILITY.md): each spec starts its own 3-broker cluster; `npm run faults`.
+    // Fault tests (docs/reliability.md): each spec starts its own 3-broker cluster; `npm run faults`.
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },
   ],
 };
