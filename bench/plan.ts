@@ -1,11 +1,12 @@
 import { OBSERVABILITY_CELL, OBSERVABILITY_PEERS } from './peers/observability.js';
-import type {
-  CellSpec,
-  ModuleTuning,
-  PeerName,
-  RecordShape,
-  SendMode,
-  Workload,
+import {
+  PEER_NAMES,
+  type CellSpec,
+  type ModuleTuning,
+  type PeerName,
+  type RecordShape,
+  type SendMode,
+  type Workload,
 } from './support/types.js';
 
 /** Workloads of a run when `--only` does not say: W4 (the tuning sweep) only on request. */
@@ -252,19 +253,14 @@ export function matrixCells(o: PlanOptions): MatrixCell[] {
   const before = o.beforeDir ? (['module@before'] as PeerName[]) : [];
   const pick = (defaults: PeerName[], allowed: PeerName[]) =>
     o.peers ? allowed.filter((p) => o.peers!.has(p)) : defaults;
-  const corePeers = pick(
-    ['module', ...before, 'kafkajs', 'platformatic', 'java'],
-    [
-      'module',
-      ...before,
-      'module+semi64',
-      'kafkajs',
-      'platformatic',
-      'client-kafka',
-      'client-proxy',
-      'java',
-    ],
+  // Asked for by name: every peer but those that run in one cell only (added below).
+  const askable = PEER_NAMES.filter(
+    (p) =>
+      (p !== 'module@before' || before.length > 0) &&
+      p !== 'module+avro' &&
+      !(p in OBSERVABILITY_PEERS),
   );
+  const corePeers = pick(['module', ...before, 'kafkajs', 'platformatic', 'java'], askable);
   const scalePeers = pick(
     ['module', ...before, 'java'],
     ['module', ...before, 'module+semi64', 'java'],

@@ -68,14 +68,18 @@ const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 const appTracer = provider.getTracer('app');
 
-function setup(semconv?: SemconvVersion) {
+/** An engine with the SDK's provider, or (`global`) with the API's global one. */
+function setup(semconv?: SemconvVersion, global = false) {
   const records: OutgoingRecord[] = [];
   const engine = new ProducerEngine({
     options: resolveOptions({ client: { brokers: ['memory:1'] }, producer: { lingerMs: 0 } }),
     logger,
     transport: new MemoryTransport(),
     observers: [{ appended: (record) => records.push(record) }],
-    tracer: new OtelTracer(api, { tracerProvider: provider, clientId: 'trace-spec', semconv }),
+    tracer: new OtelTracer(
+      api,
+      global ? {} : { tracerProvider: provider, clientId: 'trace-spec', semconv },
+    ),
   });
   return { engine, records };
 }
@@ -203,14 +207,7 @@ describe('OtelTracer (real OpenTelemetry SDK, in-memory exporter, memory transpo
   });
 
   it('starts nothing and writes no header without an SDK (the global no-op provider) and no parent', async () => {
-    const records: OutgoingRecord[] = [];
-    const engine = new ProducerEngine({
-      options: resolveOptions({ client: { brokers: ['memory:1'] }, producer: { lingerMs: 0 } }),
-      logger,
-      transport: new MemoryTransport(),
-      observers: [{ appended: (record) => records.push(record) }],
-      tracer: new OtelTracer(api, {}),
-    });
+    const { engine, records } = setup(undefined, true);
     await engine.start();
     await engine.send(new Traced('k'));
     expect(records[0].headers.traceparent).toBeUndefined();
@@ -219,14 +216,7 @@ describe('OtelTracer (real OpenTelemetry SDK, in-memory exporter, memory transpo
   });
 
   it('without an SDK passes on the caller’s own span context (a no-op span of the parent)', async () => {
-    const records: OutgoingRecord[] = [];
-    const engine = new ProducerEngine({
-      options: resolveOptions({ client: { brokers: ['memory:1'] }, producer: { lingerMs: 0 } }),
-      logger,
-      transport: new MemoryTransport(),
-      observers: [{ appended: (record) => records.push(record) }],
-      tracer: new OtelTracer(api, {}),
-    });
+    const { engine, records } = setup(undefined, true);
     await engine.start();
     const remote = {
       traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -244,14 +234,7 @@ describe('OtelTracer (real OpenTelemetry SDK, in-memory exporter, memory transpo
   });
 
   it('traces sends once an SDK registers globally after the producer started', async () => {
-    const records: OutgoingRecord[] = [];
-    const engine = new ProducerEngine({
-      options: resolveOptions({ client: { brokers: ['memory:1'] }, producer: { lingerMs: 0 } }),
-      logger,
-      transport: new MemoryTransport(),
-      observers: [{ appended: (record) => records.push(record) }],
-      tracer: new OtelTracer(api, {}),
-    });
+    const { engine, records } = setup(undefined, true);
     await engine.start();
     try {
       await engine.send(new Traced('before'));
