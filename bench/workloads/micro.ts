@@ -1,5 +1,12 @@
 import 'reflect-metadata';
 import { KafkaEvent } from '../../lib/decorators/kafka-event.decorator.js';
+import { ProducerEngine } from '../../lib/engine/producer-engine.js';
+import { resolveOptions } from '../../lib/kafka-producer.options.js';
+import type {
+  PartitionBatch,
+  PartitionOutcome,
+  Transport,
+} from '../../lib/transport/transport.interface.js';
 import { KeyedBy } from '../../lib/decorators/keyed-by.decorator.js';
 import type { SchemaRegistryApi } from '../../lib/interfaces/schema-registry.interface.js';
 import type { Serializer } from '../../lib/interfaces/serializer.interface.js';
@@ -134,6 +141,109 @@ async function spanSteps(): Promise<Step[]> {
   ];
 }
 
+/** Callers of the concurrent rows, as in W1. */
+const CALLERS = 1024;
+
+/** A transport that answers every request in the next turn of the event loop: no network. */
+class AnsweringTransport implements Transport {
+  private readonly logs = new Map<string, number>();
+  closed = false;
+  connect = () => Promise.resolve();
+  partitions = () => 6;
+  maxInFlight = () => 5;
+  close = () => Promise.resolve();
+  produce(batches: readonly PartitionBatch[]): Promise<PartitionOutcome[]> {
+    return new Promise((resolve) =>
+      setImmediate(() =>
+        resolve(
+          batches.map(({ topic, partition, batch }) => {
+            const slot = `${topic}/${partition}`;
+            const baseOffset = this.logs.get(slot) ?? 0;
+            this.logs.set(slot, baseOffset + batch.count);
+            return { baseOffset };
+          }),
+        ),
+      ),
+    );
+  }
+}
+
+/** `CALLERS` callers, each awaiting `send(event)` before its next, until `count` sends. */
+async function concurrently(
+  send: (e: BenchEventBase) => Promise<unknown>,
+  events: BenchEventBase[],
+  count: number,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CALLERS }, async () => {
+      while (next < count) await send(events[next++ % events.length]);
+    }),
+  );
+}
+
+/**
+ * Rows of W5 that run `CALLERS` sends at a time: the module's engine without a network
+ * (`send()` of the keyed event → validation → record → accumulator → record batch → an
+ * answer in the next turn), and the least a per-record `send()` in Node can do
+ * (JSON.stringify + Buffer.from and a promise per record, answered 1000 at a time in the
+ * next turn). Neither has a broker, a socket or kafkajs: they bound what any network path
+ * can reach.
+ */
+async function concurrentRows(
+  events: BenchEventBase[],
+  iterations: number,
+  size: number,
+): Promise<MicroRow[]> {
+  const engine = new ProducerEngine({
+    options: resolveOptions({
+      client: { brokers: ['memory:1'] },
+      reliability: 'all',
+      producer: { lingerMs: 5 },
+    }),
+    logger: { log: () => undefined, warn: () => undefined, error: () => undefined } as never,
+    transport: new AnsweringTransport(),
+  });
+  await engine.start();
+  let queue: Array<() => void> = [];
+  const answer = () => {
+    const answered = queue;
+    queue = [];
+    for (const resolve of answered) resolve();
+  };
+  const floor = (e: BenchEventBase) =>
+    new Promise<void>((resolve) => {
+      Buffer.from(JSON.stringify(e));
+      if (queue.push(resolve) === 1) setImmediate(answer);
+      else if (queue.length >= 1000) answer();
+    });
+  const rows: Array<[string, (e: BenchEventBase) => Promise<unknown>]> = [
+    [
+      `engine without network: send() ×${CALLERS} callers, acks all, linger 5 ms`,
+      (e) => engine.send(e),
+    ],
+    [`least per-record send() in Node: JSON + Buffer + a promise, ×${CALLERS} callers`, floor],
+  ];
+  const out: MicroRow[] = [];
+  for (const [name, send] of rows) {
+    await concurrently(send, events, Math.max(20_000, iterations >> 1)); // warm-up
+    global.gc?.();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await concurrently(send, events, iterations);
+    const cpu = process.cpuUsage(cpu0);
+    out.push({
+      step: name,
+      size,
+      iterations,
+      usPerEvent: ((performance.now() - t0) * 1000) / iterations,
+      cpuUsPerEvent: (cpu.user + cpu.system) / iterations,
+    });
+  }
+  await engine.close();
+  return out;
+}
+
 /**
  * W5: CPU cost per event of the module's path before the network, measured on its building
  * blocks (no producer, no broker): the cached descriptor lookup (EventMetadataAccessor), the
@@ -156,6 +266,7 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
   const lib = await loadModule();
   const spans = await spanSteps();
   const cases: Array<{ size: number; step: Step; events: BenchEventBase[] }> = [];
+  const concurrent: Array<{ size: number; events: BenchEventBase[] }> = [];
   for (const size of [100, 1024]) {
     const Event = eventClass(lib, `bench-micro-${size}`, true);
     const factory = new PayloadFactory(size);
@@ -210,6 +321,7 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
       },
     ];
     for (const step of steps) cases.push({ size, step, events });
+    concurrent.push({ size, events });
     if (size === 100) for (const step of spans) cases.push({ size, step, events });
   }
   const cpu0 = process.cpuUsage();
@@ -221,6 +333,9 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
   for (const [i, c] of cases.entries()) {
     rows.push(await measure(c.step, c.events, iterations, c.size));
     report(i + 1, cases.length);
+  }
+  for (const { size, events } of concurrent) {
+    rows.push(...(await concurrentRows(events, iterations * 4, size)));
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
