@@ -53,20 +53,21 @@ async function pass(step: Step, events: BenchEventBase[], count: number): Promis
   }
 }
 
+/** Wall and CPU time per event of `work`, which handles `iterations` events. */
 async function measure(
-  step: Step,
-  events: BenchEventBase[],
-  iterations: number,
+  step: string,
   size: number,
+  iterations: number,
+  work: () => Promise<void>,
 ): Promise<MicroRow> {
   global.gc?.();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await pass(step, events, iterations);
+  await work();
   const wallUs = (performance.now() - t0) * 1000;
   const cpu = process.cpuUsage(cpu0);
   return {
-    step: step.name,
+    step,
     size,
     iterations,
     usPerEvent: wallUs / iterations,
@@ -227,18 +228,7 @@ async function concurrentRows(
   const out: MicroRow[] = [];
   for (const [name, send] of rows) {
     await concurrently(send, events, Math.max(20_000, iterations >> 1)); // warm-up
-    global.gc?.();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await concurrently(send, events, iterations);
-    const cpu = process.cpuUsage(cpu0);
-    out.push({
-      step: name,
-      size,
-      iterations,
-      usPerEvent: ((performance.now() - t0) * 1000) / iterations,
-      cpuUsPerEvent: (cpu.user + cpu.system) / iterations,
-    });
+    out.push(await measure(name, size, iterations, () => concurrently(send, events, iterations)));
   }
   await engine.close();
   return out;
@@ -331,7 +321,9 @@ export async function runMicro(spec: CellSpec, report: Report): Promise<CellResu
   for (const c of cases) await pass(c.step, c.events, warm);
   const rows: MicroRow[] = [];
   for (const [i, c] of cases.entries()) {
-    rows.push(await measure(c.step, c.events, iterations, c.size));
+    rows.push(
+      await measure(c.step.name, c.size, iterations, () => pass(c.step, c.events, iterations)),
+    );
     report(i + 1, cases.length);
   }
   for (const { size, events } of concurrent) {
