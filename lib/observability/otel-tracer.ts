@@ -124,7 +124,7 @@ export class OtelTracer implements SendTracer {
       this.proxy = undefined; // an SDK registered: every send is traced from now on
       return false;
     }
-    return parent === this.api.ROOT_CONTEXT || this.api.trace.getSpan(parent) === undefined;
+    return this.api.trace.getSpan(parent) === undefined;
   }
 
   start(topic: string): SendSpan | undefined {
